@@ -1,0 +1,1 @@
+//! Runnable examples live beside this crate root; see `Cargo.toml` for the list.
