@@ -57,8 +57,12 @@ pub(super) fn parse_signature(text: &str) -> Result<SignatureSpec, SignatureSynt
     }
     let arrow = arrows[0];
     let no_custom = |_: &str| None;
-    let inputs = parse_side(text, 0, arrow, &no_custom)?;
-    let outputs = parse_side(text, arrow + 2, text.len(), &no_custom)?;
+    let with_text = |mut e: SignatureSyntaxError| {
+        e.text = text.to_string();
+        e
+    };
+    let inputs = parse_side(text, 0, arrow, &no_custom).map_err(with_text)?;
+    let outputs = parse_side(text, arrow + 2, text.len(), &no_custom).map_err(with_text)?;
     let mut builder = SignatureBuilder::default();
     for f in inputs {
         builder = builder.input(f);
@@ -66,10 +70,7 @@ pub(super) fn parse_signature(text: &str) -> Result<SignatureSpec, SignatureSynt
     for f in outputs {
         builder = builder.output(f);
     }
-    builder.build().map_err(|mut e| {
-        e.text = text.to_string();
-        e
-    })
+    builder.build().map_err(with_text)
 }
 
 /// Parses `name[: type], ...` between byte offsets `start` and `end` of `text`.
@@ -226,9 +227,14 @@ impl<'a> Parser<'a> {
                     return Err(self.error("a known type (str, int, float, bool, list[..], dict[..], tuple[..], Literal[..], Optional[..], Union[..] or a declared model/enum)"));
                 }
             },
-            _ => {
+            (generic, _) => {
                 self.pos = at;
-                return Err(self.error("type arguments that fit this generic"));
+                let known = ["list", "List", "dict", "Dict", "tuple", "Tuple", "Optional", "Union"];
+                return Err(self.error(if known.contains(&generic) {
+                    "type arguments that fit this generic"
+                } else {
+                    "a known generic (list[..], dict[..], tuple[..], Literal[..], Optional[..], Union[..])"
+                }));
             }
         };
         Ok(ty)
@@ -381,7 +387,7 @@ mod tests {
     fn reports_position_and_expectation() {
         let err = SignatureSpec::parse("a, b: lst[int] -> c").unwrap_err();
         assert_eq!(err.position, 6);
-        assert!(err.expected.contains("known type"), "{err}");
+        assert!(err.expected.contains("known generic"), "{err}");
         let err = SignatureSpec::parse("a -> b -> c").unwrap_err();
         assert!(err.expected.contains("exactly one"));
         let err = SignatureSpec::parse("a: list[int -> b").unwrap_err();
