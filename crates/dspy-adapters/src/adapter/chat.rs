@@ -1,6 +1,10 @@
-//! `ChatAdapter`.
+//! `ChatAdapter`: fields as `[[ ## name ## ]]` sections, ended by `[[ ## completed ## ]]`.
 
+use serde_json::Value;
+
+use super::layout::{self, Entry, Style};
 use super::{Adapter, AdapterKind, Values};
+use crate::signature::{FieldRole, FieldSpec, FieldType};
 use crate::{Message, ParseError, ParseErrorKind, SignatureSpec};
 
 /// DSPy's `ChatAdapter`.
@@ -12,16 +16,110 @@ impl Adapter for ChatAdapter {
         AdapterKind::Chat
     }
 
-    fn format(&self, _spec: &SignatureSpec, _demos: &[Values], _inputs: &Values) -> Vec<Message> {
-        Vec::new()
+    fn format(&self, spec: &SignatureSpec, demos: &[Values], inputs: &Values) -> Vec<Message> {
+        layout::format(self, spec, demos, inputs)
     }
 
     fn parse(&self, spec: &SignatureSpec, completion: &str) -> Result<Values, ParseError> {
         Err(ParseError {
             adapter: AdapterKind::Chat,
-            kind: ParseErrorKind::Malformed { reason: "not implemented yet".to_string() },
+            kind: ParseErrorKind::Malformed {
+                reason: "not implemented yet".to_string(),
+            },
             completion: completion.to_string(),
             expected: spec.outputs().iter().map(|f| f.name.clone()).collect(),
         })
     }
+}
+
+impl Style for ChatAdapter {
+    fn system_message<'s>(&self, spec: &'s SignatureSpec) -> &'s str {
+        spec.cache
+            .chat_system
+            .get_or_init(|| layout::system_message(spec, &structure(spec)))
+    }
+
+    fn reminder<'s>(&self, spec: &'s SignatureSpec) -> &'s str {
+        spec.cache.chat_reminder.get_or_init(|| reminder(spec))
+    }
+
+    fn write_input(&self, out: &mut String, field: &FieldSpec, value: &Value) {
+        write_section(out, &field.name, &field.ty, Entry::Value(value));
+    }
+
+    fn assistant_message(
+        &self,
+        spec: &SignatureSpec,
+        values: &Values,
+        missing: Entry<'_>,
+    ) -> String {
+        const COMPLETED: &str = "\n\n[[ ## completed ## ]]\n";
+        let mut out = String::with_capacity(64 * spec.outputs().len() + COMPLETED.len());
+        for field in spec.outputs() {
+            layout::push_separator(&mut out);
+            write_section(
+                &mut out,
+                &field.name,
+                &field.ty,
+                Entry::of(values, &field.name, missing),
+            );
+        }
+        layout::strip_in_place(&mut out);
+        out.push_str(COMPLETED);
+        out
+    }
+}
+
+/// Appends `[[ ## name ## ]]`, a newline and the value.
+pub(super) fn write_section(out: &mut String, name: &str, ty: &FieldType, entry: Entry<'_>) {
+    out.push_str("[[ ## ");
+    out.push_str(name);
+    out.push_str(" ## ]]\n");
+    layout::write_value(out, ty, entry);
+}
+
+/// The sections of `fields` with their structure placeholders, blank lines apart.
+pub(super) fn placeholder_sections(fields: &[FieldSpec], role: FieldRole) -> String {
+    let mut out = String::new();
+    for field in fields {
+        layout::push_separator(&mut out);
+        write_section(
+            &mut out,
+            &field.name,
+            &field.ty,
+            Entry::Text(&layout::placeholder(field, role)),
+        );
+    }
+    layout::strip_in_place(&mut out);
+    out
+}
+
+/// The structure block: input sections, output sections with type notes, then the
+/// `[[ ## completed ## ]]` marker.
+fn structure(spec: &SignatureSpec) -> String {
+    let inputs = placeholder_sections(spec.inputs(), FieldRole::Input);
+    let outputs = placeholder_sections(spec.outputs(), FieldRole::Output);
+    layout::join_blocks([
+        layout::STRUCTURE_INTRO,
+        &inputs,
+        &outputs,
+        "[[ ## completed ## ]]\n",
+    ])
+}
+
+/// `Respond with the corresponding output fields, starting with the field ...`.
+fn reminder(spec: &SignatureSpec) -> String {
+    let mut out =
+        String::from("Respond with the corresponding output fields, starting with the field ");
+    for (i, field) in spec.outputs().iter().enumerate() {
+        if i > 0 {
+            out.push_str(", then ");
+        }
+        out.push_str("`[[ ## ");
+        out.push_str(&field.name);
+        out.push_str(" ## ]]`");
+        layout::reminder_type_info(&mut out, field);
+    }
+    out.push_str(", and then ending with the marker for `[[ ## completed ## ]]`.");
+    out
 }

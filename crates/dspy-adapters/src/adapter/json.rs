@@ -1,6 +1,12 @@
-//! `JsonAdapter`.
+//! `JsonAdapter`: inputs as `[[ ## name ## ]]` sections, outputs as one JSON object.
 
+use serde_json::Value;
+
+use super::chat::{placeholder_sections, write_section};
+use super::layout::{self, Entry, Style};
 use super::{Adapter, AdapterKind, Values};
+use crate::render::py_json;
+use crate::signature::{FieldRole, FieldSpec};
 use crate::{Message, ParseError, ParseErrorKind, SignatureSpec};
 
 /// DSPy's `JSONAdapter`.
@@ -12,16 +18,111 @@ impl Adapter for JsonAdapter {
         AdapterKind::Json
     }
 
-    fn format(&self, _spec: &SignatureSpec, _demos: &[Values], _inputs: &Values) -> Vec<Message> {
-        Vec::new()
+    fn format(&self, spec: &SignatureSpec, demos: &[Values], inputs: &Values) -> Vec<Message> {
+        layout::format(self, spec, demos, inputs)
     }
 
     fn parse(&self, spec: &SignatureSpec, completion: &str) -> Result<Values, ParseError> {
         Err(ParseError {
             adapter: AdapterKind::Json,
-            kind: ParseErrorKind::Malformed { reason: "not implemented yet".to_string() },
+            kind: ParseErrorKind::Malformed {
+                reason: "not implemented yet".to_string(),
+            },
             completion: completion.to_string(),
             expected: spec.outputs().iter().map(|f| f.name.clone()).collect(),
         })
     }
+}
+
+impl Style for JsonAdapter {
+    fn system_message<'s>(&self, spec: &'s SignatureSpec) -> &'s str {
+        spec.cache
+            .json_system
+            .get_or_init(|| layout::system_message(spec, &structure(spec)))
+    }
+
+    fn reminder<'s>(&self, spec: &'s SignatureSpec) -> &'s str {
+        spec.cache.json_reminder.get_or_init(|| reminder(spec))
+    }
+
+    fn write_input(&self, out: &mut String, field: &FieldSpec, value: &Value) {
+        write_section(out, &field.name, &field.ty, Entry::Value(value));
+    }
+
+    fn assistant_message(
+        &self,
+        spec: &SignatureSpec,
+        values: &Values,
+        missing: Entry<'_>,
+    ) -> String {
+        let mut out = String::with_capacity(64 * spec.outputs().len() + 4);
+        write_object(&mut out, spec.outputs(), |field| {
+            Entry::of(values, &field.name, missing)
+        });
+        out
+    }
+}
+
+/// Appends `json.dumps({name: entry, ...}, indent=2, ensure_ascii=False)` for `fields`.
+fn write_object<'a>(
+    out: &mut String,
+    fields: &[FieldSpec],
+    mut entry: impl FnMut(&FieldSpec) -> Entry<'a>,
+) {
+    if fields.is_empty() {
+        out.push_str("{}");
+        return;
+    }
+    out.push('{');
+    for (i, field) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str("\n  ");
+        py_json::write_string(out, &field.name);
+        out.push_str(": ");
+        match entry(field) {
+            Entry::Value(v) => py_json::write_value(out, v, Some(2), 1),
+            Entry::Text(text) => py_json::write_string(out, text),
+        }
+    }
+    out.push_str("\n}");
+}
+
+/// The structure block: input sections, then the outputs as a JSON object of placeholders.
+fn structure(spec: &SignatureSpec) -> String {
+    let inputs = placeholder_sections(spec.inputs(), FieldRole::Input);
+    let placeholders: Vec<String> = spec
+        .outputs()
+        .iter()
+        .map(|f| layout::placeholder(f, FieldRole::Output))
+        .collect();
+    let mut outputs = String::new();
+    let mut next = placeholders.iter();
+    write_object(&mut outputs, spec.outputs(), |_| {
+        Entry::Text(next.next().map_or("", String::as_str))
+    });
+    layout::join_blocks([
+        layout::STRUCTURE_INTRO,
+        "Inputs will have the following structure:",
+        &inputs,
+        "Outputs will be a JSON object with the following fields.",
+        &outputs,
+    ])
+}
+
+/// `Respond with a JSON object in the following order of fields: ...`.
+fn reminder(spec: &SignatureSpec) -> String {
+    let mut out = String::from("Respond with a JSON object in the following order of fields: ");
+    for (i, field) in spec.outputs().iter().enumerate() {
+        if i > 0 {
+            out.push_str(", then ");
+        }
+        out.push('`');
+        out.push_str(&field.name);
+        out.push('`');
+        layout::reminder_type_info(&mut out, field);
+    }
+    out.push('.');
+    out
 }

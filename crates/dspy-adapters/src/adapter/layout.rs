@@ -1,2 +1,625 @@
-//! What the three adapters share: the field list, the task description, demo ordering and
-//! conversation-history turns.
+//! What the three adapters share: the field list, the task description, demo ordering,
+//! conversation-history turns and the overall system / demos / history / request assembly.
+//!
+//! Each adapter supplies only its own pieces through [`Style`]: its cached system message and
+//! reminder, how one input field is written, and its assistant message. Everything else here
+//! follows DSPy's `Adapter.format` and `ChatAdapter` helpers, including Python's text semantics
+//! (`str.strip`, `str.splitlines`, `textwrap.dedent`), byte for byte.
+
+use std::borrow::Cow;
+
+use serde_json::{json, Map, Value};
+
+use super::Values;
+use crate::render::{field_value, py_json, py_repr, schema_text};
+use crate::signature::{FieldRole, FieldSpec, FieldType, SignatureSpec};
+use crate::Message;
+
+/// First line of every structure block.
+pub(super) const STRUCTURE_INTRO: &str =
+    "All interactions will be structured in the following way, with the appropriate values filled in.";
+
+/// The user-message prefix of a demo that lacks some fields.
+const INCOMPLETE_DEMO_PREFIX: &str =
+    "This is an example of the task, though some input or output fields are not supplied.";
+
+/// What an incomplete demo shows for an output it lacks (the trailing space is DSPy's).
+const MISSING_IN_INCOMPLETE_DEMO: &str = "Not supplied for this particular example. ";
+
+/// What a complete demo would show for a missing output (never happens: it is complete).
+const MISSING_IN_COMPLETE_DEMO: &str = "Not supplied for this conversation history message. ";
+
+/// `None`, for history turns that lack an output.
+static NONE: Value = Value::Null;
+
+/// What fills a field's slot in a message: a value, or literal text (a structure placeholder
+/// or a "not supplied" note), which DSPy passes around as a plain Python `str`.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Entry<'a> {
+    /// A field value, rendered by DSPy's `format_field_value`.
+    Value(&'a Value),
+    /// Text written as is.
+    Text(&'a str),
+}
+
+impl<'a> Entry<'a> {
+    /// The value of `name` in `values`, or `missing` when it is absent.
+    pub(super) fn of(values: &'a Values, name: &str, missing: Entry<'a>) -> Entry<'a> {
+        values.get(name).map_or(missing, Entry::Value)
+    }
+
+    /// The entry as a JSON value, when it is one.
+    pub(super) fn as_value(self) -> Option<&'a Value> {
+        match self {
+            Entry::Value(v) => Some(v),
+            Entry::Text(_) => None,
+        }
+    }
+}
+
+/// The per-adapter pieces of a prompt.
+pub(super) trait Style {
+    /// The system message, computed once per spec.
+    fn system_message<'s>(&self, spec: &'s SignatureSpec) -> &'s str;
+
+    /// The output-format reminder ending a request, computed once per spec.
+    fn reminder<'s>(&self, spec: &'s SignatureSpec) -> &'s str;
+
+    /// Appends one input field and its value, as user messages show it.
+    fn write_input(&self, out: &mut String, field: &FieldSpec, value: &Value);
+
+    /// The assistant message of a demo or history turn; outputs absent from `values` show
+    /// `missing`.
+    fn assistant_message(
+        &self,
+        spec: &SignatureSpec,
+        values: &Values,
+        missing: Entry<'_>,
+    ) -> String;
+}
+
+/// DSPy's `Adapter.format`: the system message, demos (incomplete ones first), conversation
+/// history turns, then the request itself.
+pub(super) fn format(
+    style: &impl Style,
+    spec: &SignatureSpec,
+    demos: &[Values],
+    inputs: &Values,
+) -> Vec<Message> {
+    let demos = order_demos(spec, demos);
+    let history_field = spec.history_field();
+    let turns = history_field.map_or(&[][..], |field| history_turns(inputs, &field.name));
+    let mut messages = Vec::with_capacity(2 + 2 * demos.len() + 2 * turns.len());
+    messages.push(Message::system(style.system_message(spec)));
+
+    for (demo, complete) in demos {
+        let (prefix, missing) = if complete {
+            ("", MISSING_IN_COMPLETE_DEMO)
+        } else {
+            (INCOMPLETE_DEMO_PREFIX, MISSING_IN_INCOMPLETE_DEMO)
+        };
+        messages.push(Message::user(user_message(
+            style, spec, demo, prefix, None, false,
+        )));
+        messages.push(Message::assistant(style.assistant_message(
+            spec,
+            demo,
+            Entry::Text(missing),
+        )));
+    }
+
+    let skip = history_field.map(|f| f.name.as_str());
+    for turn in turns {
+        let Value::Object(turn) = turn else { continue };
+        let main_request = spec
+            .inputs()
+            .iter()
+            .any(|f| Some(f.name.as_str()) != skip && turn.contains_key(&f.name));
+        let user = user_message(style, spec, turn, "", skip, main_request);
+        if !user.is_empty() {
+            messages.push(Message::user(user));
+        }
+        let assistant = style.assistant_message(spec, turn, Entry::Value(&NONE));
+        if !assistant.is_empty() {
+            messages.push(Message::assistant(assistant));
+        }
+    }
+
+    let request = user_message(style, spec, inputs, "", skip, true);
+    if !request.is_empty() {
+        messages.push(Message::user(request));
+    }
+    messages
+}
+
+/// The messages of a `dspy.History` input (`{"messages": [...]}`); none when it has another shape.
+fn history_turns<'v>(inputs: &'v Values, name: &str) -> &'v [Value] {
+    inputs
+        .get(name)
+        .and_then(|h| h.get("messages"))
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
+/// The demos DSPy keeps, incomplete ones first, each with whether it is complete.
+///
+/// A demo is complete when every field is present and not `null`; otherwise it is kept (as
+/// incomplete) only when it has at least one input key and one output key.
+pub(super) fn order_demos<'d>(
+    spec: &SignatureSpec,
+    demos: &'d [Values],
+) -> Vec<(&'d Values, bool)> {
+    let mut complete = Vec::new();
+    let mut ordered = Vec::new();
+    for demo in demos {
+        if spec
+            .fields()
+            .all(|f| demo.get(&f.name).is_some_and(|v| !v.is_null()))
+        {
+            complete.push((demo, true));
+        } else if spec.inputs().iter().any(|f| demo.contains_key(&f.name))
+            && spec.outputs().iter().any(|f| demo.contains_key(&f.name))
+        {
+            ordered.push((demo, false));
+        }
+    }
+    ordered.append(&mut complete);
+    ordered
+}
+
+/// DSPy's `format_user_message_content`: `prefix`, the input fields present in `values` (except
+/// `skip`), and the reminder when this is a request, joined by blank lines and stripped.
+fn user_message(
+    style: &impl Style,
+    spec: &SignatureSpec,
+    values: &Values,
+    prefix: &str,
+    skip: Option<&str>,
+    main_request: bool,
+) -> String {
+    let reminder = if main_request {
+        style.reminder(spec)
+    } else {
+        ""
+    };
+    let mut capacity = prefix.len() + reminder.len() + 4;
+    let present = || {
+        spec.inputs()
+            .iter()
+            .filter(move |f| Some(f.name.as_str()) != skip)
+            .filter_map(|f| values.get(&f.name).map(|v| (f, v)))
+    };
+    for (field, value) in present() {
+        capacity += 2 * field.name.len() + 16 + value.as_str().map_or(32, str::len);
+    }
+    let mut out = String::with_capacity(capacity);
+    out.push_str(prefix);
+    for (field, value) in present() {
+        push_separator(&mut out);
+        style.write_input(&mut out, field, value);
+    }
+    if main_request {
+        push_separator(&mut out);
+        out.push_str(reminder);
+    }
+    strip_in_place(&mut out);
+    out
+}
+
+/// Appends the blank line that separates message parts, unless nothing is written yet (the
+/// final strip would remove it anyway).
+pub(super) fn push_separator(out: &mut String) {
+    if !out.is_empty() {
+        out.push_str("\n\n");
+    }
+}
+
+/// The system message: field list, structure block and task description, one newline apart.
+pub(super) fn system_message(spec: &SignatureSpec, structure: &str) -> String {
+    let task = task_description(spec.instructions());
+    let mut out = String::with_capacity(256 + structure.len() + task.len());
+    write_field_descriptions(&mut out, spec);
+    out.push('\n');
+    out.push_str(structure);
+    out.push('\n');
+    out.push_str(&task);
+    out
+}
+
+/// `Your input fields are: ...` / `Your output fields are: ...` with DSPy's numbered lists.
+fn write_field_descriptions(out: &mut String, spec: &SignatureSpec) {
+    out.push_str("Your input fields are:\n");
+    out.push_str(&field_list(spec.inputs()));
+    out.push_str("\nYour output fields are:\n");
+    out.push_str(&field_list(spec.outputs()));
+}
+
+/// DSPy's `get_field_description_string`: ``1. `name` (type): desc`` per field, each followed by
+/// a `Constraints:` line when the field has constraints, joined by newlines and stripped.
+fn field_list(fields: &[FieldSpec]) -> String {
+    let mut out = String::new();
+    for (i, field) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&(i + 1).to_string());
+        out.push_str(". `");
+        out.push_str(&field.name);
+        out.push_str("` (");
+        out.push_str(&field.ty.dspy_name());
+        out.push_str("): ");
+        out.push_str(field.desc.as_deref().unwrap_or(""));
+        if let Some(constraints) = field.constraints.as_deref().filter(|c| !c.is_empty()) {
+            out.push_str("\nConstraints: ");
+            out.push_str(constraints);
+        }
+    }
+    strip_in_place(&mut out);
+    out
+}
+
+/// DSPy's `format_task_description`: the instructions dedented, split into lines, each line on
+/// its own line indented by 8 spaces.
+pub(super) fn task_description(instructions: &str) -> String {
+    const HEAD: &str = "In adhering to this structure, your objective is: ";
+    let instructions = dedent(instructions);
+    let mut out = String::with_capacity(HEAD.len() + instructions.len() + 64);
+    out.push_str(HEAD);
+    for line in splitlines(&instructions) {
+        out.push_str("\n        ");
+        out.push_str(line);
+    }
+    out
+}
+
+/// Joins `parts` with blank lines and strips the result (Python's `"\n\n".join(parts).strip()`).
+pub(super) fn join_blocks<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    for (i, part) in parts.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str("\n\n");
+        }
+        out.push_str(part);
+    }
+    strip_in_place(&mut out);
+    out
+}
+
+/// Appends a field value as DSPy's `format_field_value` writes it for a field of type `ty`.
+pub(super) fn write_value(out: &mut String, ty: &FieldType, entry: Entry<'_>) {
+    match entry {
+        Entry::Text(text) => out.push_str(text),
+        Entry::Value(Value::String(s)) => out.push_str(s),
+        Entry::Value(v @ Value::Array(_)) if *ty == FieldType::Str => {
+            out.push_str(&field_value::format_field_value(ty, v));
+        }
+        Entry::Value(v @ (Value::Array(_) | Value::Object(_))) => {
+            py_json::write_value(out, v, None, 0)
+        }
+        Entry::Value(v) => out.push_str(&py_repr::py_str(v)),
+    }
+}
+
+/// DSPy's `translate_field_type`: the `{name}` placeholder of the structure block, followed for
+/// output fields by a note on the expected type.
+pub(super) fn placeholder(field: &FieldSpec, role: FieldRole) -> String {
+    let mut out = String::with_capacity(field.name.len() + 2);
+    out.push('{');
+    out.push_str(&field.name);
+    out.push('}');
+    if role == FieldRole::Output {
+        if let Some(note) = type_note(field) {
+            out.push_str("        # note: the value you produce ");
+            out.push_str(&note);
+        }
+    }
+    out
+}
+
+/// What the structure block says an output of this type must be; `None` for `str`.
+fn type_note(field: &FieldSpec) -> Option<String> {
+    let note = match &field.ty {
+        FieldType::Str => return None,
+        FieldType::Bool => "must be True or False".to_string(),
+        FieldType::Int => "must be a single int value".to_string(),
+        FieldType::Float => "must be a single float value".to_string(),
+        FieldType::Enum(def) => {
+            let values: Vec<String> = def
+                .members
+                .iter()
+                .map(|m| py_repr::py_str(&m.value))
+                .collect();
+            format!("must be one of: {}", values.join("; "))
+        }
+        FieldType::Literal(members) => {
+            let values: Vec<String> = members.iter().map(|m| m.py_str()).collect();
+            format!(
+                "must exactly match (no extra characters) one of: {}",
+                values.join("; ")
+            )
+        }
+        _ => format!(
+            "must adhere to the JSON schema: {}",
+            schema_text::schema_text(&field_schema(field))
+        ),
+    };
+    Some(note)
+}
+
+/// The text after `(must be formatted as a valid Python ...)` in reminders; empty for `str`.
+pub(super) fn reminder_type_info(out: &mut String, field: &FieldSpec) {
+    if field.ty != FieldType::Str {
+        out.push_str(" (must be formatted as a valid Python ");
+        out.push_str(&field.ty.dspy_name());
+        out.push(')');
+    }
+}
+
+/// The field's pydantic JSON Schema: the one it carries, else a minimal stand-in.
+pub(super) fn field_schema(field: &FieldSpec) -> Cow<'_, Value> {
+    match &field.schema {
+        Some(schema) => Cow::Borrowed(schema),
+        None => Cow::Owned(minimal_schema(&field.ty)),
+    }
+}
+
+/// A minimal pydantic-like schema for a field built without one.
+///
+/// FIXME: stand-in until `signature::pydantic_schema` lands; it covers the common shapes but
+/// not pydantic's `$defs`/`$ref` layout, titles of nested models or enum definitions.
+fn minimal_schema(ty: &FieldType) -> Value {
+    match ty {
+        FieldType::Str => json!({"type": "string"}),
+        FieldType::Int => json!({"type": "integer"}),
+        FieldType::Float => json!({"type": "number"}),
+        FieldType::Bool => json!({"type": "boolean"}),
+        FieldType::None => json!({"type": "null"}),
+        FieldType::Any | FieldType::History => json!({}),
+        FieldType::List(item) => json!({"items": minimal_schema(item), "type": "array"}),
+        FieldType::Dict(_, value) if **value == FieldType::Any => {
+            json!({"additionalProperties": true, "type": "object"})
+        }
+        FieldType::Dict(_, value) => {
+            json!({"additionalProperties": minimal_schema(value), "type": "object"})
+        }
+        FieldType::Tuple(items) => json!({
+            "maxItems": items.len(),
+            "minItems": items.len(),
+            "prefixItems": items.iter().map(minimal_schema).collect::<Vec<_>>(),
+            "type": "array",
+        }),
+        FieldType::Union(members) => {
+            json!({"anyOf": members.iter().map(minimal_schema).collect::<Vec<_>>()})
+        }
+        FieldType::Literal(members) => {
+            json!({"enum": members.iter().map(|m| m.to_json()).collect::<Vec<_>>()})
+        }
+        FieldType::Enum(def) => json!({
+            "enum": def.members.iter().map(|m| m.value.clone()).collect::<Vec<_>>(),
+            "title": def.name,
+            "type": if def.int_enum { "integer" } else { "string" },
+        }),
+        FieldType::Model(def) => {
+            let mut properties = Map::new();
+            for f in &def.fields {
+                let mut schema = minimal_schema(&f.ty);
+                if let Value::Object(map) = &mut schema {
+                    map.insert("title".into(), Value::String(title_case(&f.name)));
+                }
+                properties.insert(f.name.clone(), schema);
+            }
+            let required: Vec<&str> = def
+                .fields
+                .iter()
+                .filter(|f| f.required)
+                .map(|f| f.name.as_str())
+                .collect();
+            json!({"properties": properties, "required": required, "title": def.name, "type": "object"})
+        }
+    }
+}
+
+/// Pydantic's default field title: `team_name` → `Team Name`.
+fn title_case(name: &str) -> String {
+    name.split('_')
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            chars
+                .next()
+                .map_or(String::new(), |c| c.to_uppercase().chain(chars).collect())
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Python's `str.isspace` for one character (Rust's whitespace plus `\x1c`..`\x1f`).
+pub(crate) fn is_py_space(c: char) -> bool {
+    c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
+}
+
+/// Python's `str.strip()`.
+#[allow(dead_code)] // for the parsers
+pub(crate) fn py_strip(s: &str) -> &str {
+    s.trim_matches(is_py_space)
+}
+
+/// Python's `str.strip()`, in place.
+pub(crate) fn strip_in_place(s: &mut String) {
+    let end = s.trim_end_matches(is_py_space).len();
+    s.truncate(end);
+    let start = s.len() - s.trim_start_matches(is_py_space).len();
+    if start > 0 {
+        s.drain(..start);
+    }
+}
+
+/// Python's `str.splitlines()`: lines end at `\n`, `\r\n`, `\r`, `\x0b`, `\x0c`, `\x1c`-`\x1e`,
+/// `\x85`, `\u2028` or `\u2029`; no empty line follows a final line end.
+pub(crate) fn splitlines(text: &str) -> SplitLines<'_> {
+    SplitLines { rest: text }
+}
+
+/// Iterator returned by [`splitlines`].
+#[derive(Debug, Clone)]
+pub(crate) struct SplitLines<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for SplitLines<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let is_boundary = |c: char| {
+            matches!(
+                c,
+                '\n' | '\r' | '\x0b' | '\x0c' | '\x1c'
+                    ..='\x1e' | '\u{85}' | '\u{2028}' | '\u{2029}'
+            )
+        };
+        let Some((at, c)) = self.rest.char_indices().find(|&(_, c)| is_boundary(c)) else {
+            return Some(std::mem::take(&mut self.rest));
+        };
+        let line = &self.rest[..at];
+        let width = if self.rest[at..].starts_with("\r\n") {
+            2
+        } else {
+            c.len_utf8()
+        };
+        self.rest = &self.rest[at + width..];
+        Some(line)
+    }
+}
+
+/// Python's `textwrap.dedent`: lines of only spaces and tabs are emptied, then the longest run
+/// of spaces and tabs common to the start of every other line is removed. Lines are `\n`-separated.
+pub(crate) fn dedent(text: &str) -> Cow<'_, str> {
+    let is_blank = |line: &str| !line.is_empty() && line.bytes().all(|b| b == b' ' || b == b'\t');
+    let mut margin: Option<&str> = None;
+    for line in text.split('\n') {
+        if line.is_empty() || is_blank(line) {
+            continue;
+        }
+        let indent = &line[..line.len() - line.trim_start_matches([' ', '\t']).len()];
+        margin = Some(match margin {
+            None => indent,
+            Some(m) => {
+                let common = m
+                    .bytes()
+                    .zip(indent.bytes())
+                    .take_while(|(a, b)| a == b)
+                    .count();
+                &m[..common]
+            }
+        });
+    }
+    let margin = margin.unwrap_or("");
+    if margin.is_empty() && !text.split('\n').any(is_blank) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if !is_blank(line) {
+            out.push_str(line.strip_prefix(margin).unwrap_or(line));
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn lines(text: &str) -> Vec<&str> {
+        splitlines(text).collect()
+    }
+
+    #[test]
+    fn splitlines_like_python() {
+        assert_eq!(lines(""), Vec::<&str>::new());
+        assert_eq!(lines("a"), ["a"]);
+        assert_eq!(lines("a\n"), ["a"]);
+        assert_eq!(lines("a\n\nb"), ["a", "", "b"]);
+        assert_eq!(lines("a\r\nb\rc\n\rd"), ["a", "b", "c", "", "d"]);
+        assert_eq!(
+            lines("a\x0bb\x0cc\x1cd\x1de\x1ef\x1fg"),
+            ["a", "b", "c", "d", "e", "f\x1fg"]
+        );
+        assert_eq!(
+            lines("a\u{85}b\u{2028}c\u{2029}d\u{a0}e"),
+            ["a", "b", "c", "d\u{a0}e"]
+        );
+        assert_eq!(lines("\r\n\r\n"), ["", ""]);
+    }
+
+    #[test]
+    fn dedent_like_python() {
+        assert_eq!(dedent("  a\n    b\n  c"), "a\n  b\nc");
+        assert_eq!(dedent("a\n  b"), "a\n  b");
+        assert_eq!(dedent("  a\n   \n  b"), "a\n\nb");
+        assert_eq!(dedent("x\n \t \ny"), "x\n\ny");
+        assert_eq!(dedent("\t a\n\t b"), "a\nb");
+        assert_eq!(dedent("\ta\n  b"), "\ta\n  b");
+        // `\r` is not a line end for dedent, and not blank.
+        assert_eq!(dedent("  a\r  b\n  c"), "a\r  b\nc");
+        assert_eq!(dedent("  \r\n  x"), "\r\nx");
+        assert!(matches!(dedent("plain"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn strip_like_python() {
+        assert_eq!(py_strip("\x1c\u{85} a \u{3000}\x1f"), "a");
+        let mut s = String::from("\n\n x \n");
+        strip_in_place(&mut s);
+        assert_eq!(s, "x");
+    }
+
+    #[test]
+    fn task_description_indents_every_line() {
+        assert_eq!(
+            task_description("  One.\n\n    Two.\r\nThree\u{2028}"),
+            "In adhering to this structure, your objective is: \n          One.\n        \n            Two.\n        Three"
+        );
+        assert_eq!(
+            task_description("  One.\n \n    Two.\r\n  Three\u{2028}"),
+            "In adhering to this structure, your objective is: \n        One.\n        \n          Two.\n        Three"
+        );
+        assert_eq!(
+            task_description(""),
+            "In adhering to this structure, your objective is: "
+        );
+    }
+
+    #[test]
+    fn demos_incomplete_first() {
+        let spec = SignatureSpec::parse("q -> a").unwrap();
+        let demo = |v: Value| v.as_object().cloned().unwrap();
+        let demos = [
+            demo(json!({"q": "1", "a": "x"})),
+            demo(json!({"q": "2", "a": null})),
+            demo(json!({"q": "3"})),
+            demo(json!({"a": "4"})),
+            demo(json!({"a": "5", "q": "5", "extra": 1})),
+            demo(json!({"q": "6", "zz": "y", "a": "6"})),
+        ];
+        let got: Vec<(&str, bool)> = order_demos(&spec, &demos)
+            .into_iter()
+            .map(|(d, complete)| (d["q"].as_str().unwrap(), complete))
+            .collect();
+        assert_eq!(got, [("2", false), ("1", true), ("5", true), ("6", true)]);
+    }
+
+    #[test]
+    fn field_list_strips_and_numbers() {
+        let spec = SignatureSpec::parse("a, b: int -> c").unwrap();
+        assert_eq!(field_list(spec.inputs()), "1. `a` (str): \n2. `b` (int):");
+        assert_eq!(field_list(&[]), "");
+    }
+}

@@ -1,6 +1,10 @@
-//! `XmlAdapter`.
+//! `XmlAdapter`: fields as `<name>...</name>` elements; structured outputs as nested XML.
+//!
+//! Formatting lives in `format`; this module holds the adapter and its parsing.
 
-use super::{Adapter, AdapterKind, Values};
+mod format;
+
+use super::{layout, Adapter, AdapterKind, Values};
 use crate::{Message, ParseError, ParseErrorKind, SignatureSpec};
 
 /// DSPy's `XMLAdapter`.
@@ -12,14 +16,16 @@ impl Adapter for XmlAdapter {
         AdapterKind::Xml
     }
 
-    fn format(&self, _spec: &SignatureSpec, _demos: &[Values], _inputs: &Values) -> Vec<Message> {
-        Vec::new()
+    fn format(&self, spec: &SignatureSpec, demos: &[Values], inputs: &Values) -> Vec<Message> {
+        layout::format(self, spec, demos, inputs)
     }
 
     fn parse(&self, spec: &SignatureSpec, completion: &str) -> Result<Values, ParseError> {
         Err(ParseError {
             adapter: AdapterKind::Xml,
-            kind: ParseErrorKind::Malformed { reason: "not implemented yet".to_string() },
+            kind: ParseErrorKind::Malformed {
+                reason: "not implemented yet".to_string(),
+            },
             completion: completion.to_string(),
             expected: spec.outputs().iter().map(|f| f.name.clone()).collect(),
         })
