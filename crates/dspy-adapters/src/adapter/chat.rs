@@ -123,3 +123,52 @@ fn reminder(spec: &SignatureSpec) -> String {
     out.push_str(", and then ending with the marker for `[[ ## completed ## ]]`.");
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn values(v: Value) -> Values {
+        v.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn only_message_ends_are_stripped() {
+        let spec = SignatureSpec::parse("q -> a").unwrap();
+        let demos = [
+            values(json!({"q": "x  \n", "a": "y \n"})),
+            values(json!({"a": "only"})),
+        ];
+        let messages = ChatAdapter.format(&spec, &demos, &values(json!({"q": "  z  "})));
+        let contents: Vec<&str> = messages[1..].iter().map(|m| m.content.as_str()).collect();
+        assert_eq!(
+            contents,
+            [
+                "[[ ## q ## ]]\nx",
+                "[[ ## a ## ]]\ny\n\n[[ ## completed ## ]]\n",
+                "[[ ## q ## ]]\n  z  \n\nRespond with the corresponding output fields, starting with the field \
+                 `[[ ## a ## ]]`, and then ending with the marker for `[[ ## completed ## ]]`.",
+            ]
+        );
+    }
+
+    #[test]
+    fn empty_signature_keeps_dspy_shape() {
+        let spec = SignatureSpec::builder().instructions("").build().unwrap();
+        let messages = ChatAdapter.format(&spec, &[Values::new()], &Values::new());
+        assert_eq!(
+            messages[0].content,
+            "Your input fields are:\n\nYour output fields are:\n\nAll interactions will be structured in the \
+             following way, with the appropriate values filled in.\n\n\n\n\n\n[[ ## completed ## ]]\nIn adhering to \
+             this structure, your objective is: "
+        );
+        assert_eq!(messages[1].content, "");
+        assert_eq!(messages[2].content, "\n\n[[ ## completed ## ]]\n");
+        assert_eq!(
+            messages[3].content,
+            "Respond with the corresponding output fields, starting with the field , and then ending with the \
+             marker for `[[ ## completed ## ]]`."
+        );
+    }
+}

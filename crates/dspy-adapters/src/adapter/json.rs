@@ -126,3 +126,23 @@ fn reminder(spec: &SignatureSpec) -> String {
     out.push('.');
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn assistant_is_indented_json_with_missing_notes() {
+        let spec = SignatureSpec::parse("q -> a, b: list[int]").unwrap();
+        let demo = json!({"q": "x", "a": "y \n"})
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        let messages = JsonAdapter.format(&spec, &[demo], &Values::new());
+        assert_eq!(
+            messages[2].content,
+            "{\n  \"a\": \"y \\n\",\n  \"b\": \"Not supplied for this particular example. \"\n}"
+        );
+    }
+}

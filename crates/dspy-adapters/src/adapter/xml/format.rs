@@ -458,4 +458,22 @@ mod tests {
             .collect();
         assert_eq!(nested, [true, true, false, false]);
     }
+
+    #[test]
+    fn only_output_strings_are_escaped() {
+        use crate::adapter::Adapter;
+        let spec = SignatureSpec::parse("q -> a").unwrap();
+        let values = |v: Value| v.as_object().cloned().unwrap_or_default();
+        let demos = [values(json!({"q": "x<&  \n", "a": "y<& \n"}))];
+        let messages = XmlAdapter.format(&spec, &demos, &values(json!({"q": "  z  "})));
+        let contents: Vec<&str> = messages[1..].iter().map(|m| m.content.as_str()).collect();
+        assert_eq!(
+            contents,
+            [
+                "<q>\nx<&  \n\n</q>",
+                "<a>\ny&lt;&amp; \n\n</a>",
+                "<q>\n  z  \n</q>\n\nRespond with the corresponding output fields wrapped in XML tags `<a>`.",
+            ]
+        );
+    }
 }
