@@ -8,11 +8,11 @@
 
 use std::borrow::Cow;
 
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
 use super::Values;
 use crate::render::{field_value, py_json, py_repr, schema_text};
-use crate::signature::{FieldRole, FieldSpec, FieldType, SignatureSpec};
+use crate::signature::{pydantic_schema, FieldRole, FieldSpec, FieldType, SignatureSpec};
 use crate::Message;
 
 /// First line of every structure block.
@@ -357,82 +357,13 @@ pub(super) fn reminder_type_info(out: &mut String, field: &FieldSpec) {
     }
 }
 
-/// The field's pydantic JSON Schema: the one it carries, else a minimal stand-in.
+/// The field's pydantic JSON Schema: the one it carries, else the one pydantic would
+/// generate for its type.
 pub(super) fn field_schema(field: &FieldSpec) -> Cow<'_, Value> {
     match &field.schema {
         Some(schema) => Cow::Borrowed(schema),
-        None => Cow::Owned(minimal_schema(&field.ty)),
+        None => Cow::Owned(pydantic_schema(&field.ty)),
     }
-}
-
-/// A minimal pydantic-like schema for a field built without one.
-///
-/// FIXME: stand-in until `signature::pydantic_schema` lands; it covers the common shapes but
-/// not pydantic's `$defs`/`$ref` layout, titles of nested models or enum definitions.
-fn minimal_schema(ty: &FieldType) -> Value {
-    match ty {
-        FieldType::Str => json!({"type": "string"}),
-        FieldType::Int => json!({"type": "integer"}),
-        FieldType::Float => json!({"type": "number"}),
-        FieldType::Bool => json!({"type": "boolean"}),
-        FieldType::None => json!({"type": "null"}),
-        FieldType::Any | FieldType::History => json!({}),
-        FieldType::List(item) => json!({"items": minimal_schema(item), "type": "array"}),
-        FieldType::Dict(_, value) if **value == FieldType::Any => {
-            json!({"additionalProperties": true, "type": "object"})
-        }
-        FieldType::Dict(_, value) => {
-            json!({"additionalProperties": minimal_schema(value), "type": "object"})
-        }
-        FieldType::Tuple(items) => json!({
-            "maxItems": items.len(),
-            "minItems": items.len(),
-            "prefixItems": items.iter().map(minimal_schema).collect::<Vec<_>>(),
-            "type": "array",
-        }),
-        FieldType::Union(members) => {
-            json!({"anyOf": members.iter().map(minimal_schema).collect::<Vec<_>>()})
-        }
-        FieldType::Literal(members) => {
-            json!({"enum": members.iter().map(|m| m.to_json()).collect::<Vec<_>>()})
-        }
-        FieldType::Enum(def) => json!({
-            "enum": def.members.iter().map(|m| m.value.clone()).collect::<Vec<_>>(),
-            "title": def.name,
-            "type": if def.int_enum { "integer" } else { "string" },
-        }),
-        FieldType::Model(def) => {
-            let mut properties = Map::new();
-            for f in &def.fields {
-                let mut schema = minimal_schema(&f.ty);
-                if let Value::Object(map) = &mut schema {
-                    map.insert("title".into(), Value::String(title_case(&f.name)));
-                }
-                properties.insert(f.name.clone(), schema);
-            }
-            let required: Vec<&str> = def
-                .fields
-                .iter()
-                .filter(|f| f.required)
-                .map(|f| f.name.as_str())
-                .collect();
-            json!({"properties": properties, "required": required, "title": def.name, "type": "object"})
-        }
-    }
-}
-
-/// Pydantic's default field title: `team_name` → `Team Name`.
-fn title_case(name: &str) -> String {
-    name.split('_')
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            let mut chars = w.chars();
-            chars
-                .next()
-                .map_or(String::new(), |c| c.to_uppercase().chain(chars).collect())
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// Python's `str.isspace` for one character (Rust's whitespace plus `\x1c`..`\x1f`).

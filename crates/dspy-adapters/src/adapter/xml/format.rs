@@ -155,17 +155,12 @@ fn reminder(spec: &SignatureSpec) -> String {
     out
 }
 
-/// Appends the empty nested structure of a field, e.g. `<info><name>...</name></info>`: from
-/// its JSON Schema when it has one (as DSPy does), else from its type.
+/// Appends the empty nested structure of a field, e.g. `<info><name>...</name></info>`,
+/// derived from its JSON Schema as DSPy does.
 fn write_skeleton(out: &mut String, field: &FieldSpec) {
-    let mut seen = Vec::new();
-    match &field.schema {
-        Some(schema) => {
-            let defs = schema.get("$defs").and_then(Value::as_object);
-            schema_skeleton(out, &field.name, schema, defs, &mut seen);
-        }
-        None => type_skeleton(out, &field.name, &field.ty, &mut seen),
-    }
+    let schema = layout::field_schema(field);
+    let defs = schema.get("$defs").and_then(Value::as_object);
+    schema_skeleton(out, &field.name, &schema, defs, &mut Vec::new());
 }
 
 /// DSPy's `_schema_to_xml`: follows `$ref`s (a definition already being expanded becomes
@@ -228,45 +223,6 @@ fn schema_skeleton<'s>(
             close(out, tag);
         }
         None => write_leaf(out, tag),
-    }
-}
-
-/// The skeleton [`schema_skeleton`] would write for pydantic's schema of `ty`.
-fn type_skeleton<'t>(out: &mut String, tag: &str, ty: &'t FieldType, seen: &mut Vec<&'t str>) {
-    match ty {
-        FieldType::Union(members) => match members
-            .iter()
-            .find(|m| **m != FieldType::None)
-            .or(members.first())
-        {
-            Some(member) => type_skeleton(out, tag, member, seen),
-            None => write_leaf(out, tag),
-        },
-        FieldType::List(item) => {
-            open(out, tag);
-            type_skeleton(out, "item", item, seen);
-            close(out, tag);
-        }
-        FieldType::Tuple(_) => {
-            open(out, tag);
-            write_leaf(out, "item");
-            close(out, tag);
-        }
-        FieldType::History => {
-            open(out, tag);
-            out.push_str("<messages><item>...</item></messages>");
-            close(out, tag);
-        }
-        FieldType::Model(def) if !def.fields.is_empty() && !seen.contains(&def.name.as_str()) => {
-            seen.push(&def.name);
-            open(out, tag);
-            for field in &def.fields {
-                type_skeleton(out, &field.name, &field.ty, seen);
-            }
-            close(out, tag);
-            seen.pop();
-        }
-        _ => write_leaf(out, tag),
     }
 }
 
@@ -411,7 +367,7 @@ mod tests {
     }
 
     #[test]
-    fn skeleton_from_type_matches_schema_walk() {
+    fn skeletons_walk_the_schema() {
         let spec = SignatureSpec::parse(
             "q -> tags: list[str], n: Optional[dict[str, int]], m: tuple[int, str]",
         )
