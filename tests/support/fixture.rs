@@ -15,9 +15,17 @@ pub fn spec_from_fixture(sig: &Value) -> Result<SignatureSpec, String> {
     let types = TypeDefs::new(sig.get("type_defs"));
     let mut builder = SignatureSpec::builder().instructions(str_at(sig, "instructions")?);
     for (key, is_input) in [("inputs", true), ("outputs", false)] {
-        for field in sig.get(key).and_then(Value::as_array).ok_or(format!("no {key}"))? {
+        for field in sig
+            .get(key)
+            .and_then(Value::as_array)
+            .ok_or(format!("no {key}"))?
+        {
             let spec = field_from_fixture(field, &types)?;
-            builder = if is_input { builder.input(spec) } else { builder.output(spec) };
+            builder = if is_input {
+                builder.input(spec)
+            } else {
+                builder.output(spec)
+            };
         }
     }
     builder.build().map_err(|e| e.to_string())
@@ -48,7 +56,10 @@ pub struct TypeDefs<'a> {
 
 impl<'a> TypeDefs<'a> {
     pub fn new(defs: Option<&'a Value>) -> Self {
-        TypeDefs { defs: defs.and_then(Value::as_object), built: Default::default() }
+        TypeDefs {
+            defs: defs.and_then(Value::as_object),
+            built: Default::default(),
+        }
     }
 
     /// Parses a `py_type`, resolving class names through `type_defs`.
@@ -71,10 +82,16 @@ impl<'a> TypeDefs<'a> {
                         ty: self.parse(f.get("py_type")?.as_str()?).ok()?,
                         required: f.get("required").and_then(Value::as_bool).unwrap_or(true),
                         default: f.get("default").cloned(),
-                        description: f.get("description").and_then(Value::as_str).map(String::from),
+                        description: f
+                            .get("description")
+                            .and_then(Value::as_str)
+                            .map(String::from),
                     });
                 }
-                FieldType::Model(Arc::new(ModelDef { name: name.to_string(), fields }))
+                FieldType::Model(Arc::new(ModelDef {
+                    name: name.to_string(),
+                    fields,
+                }))
             }
             kind @ ("enum" | "int_enum") => {
                 let members = def
@@ -103,7 +120,10 @@ impl<'a> TypeDefs<'a> {
 
 /// The object at `key` as [`Values`] (empty when absent).
 pub fn values_at(case: &Value, key: &str) -> Values {
-    case.get(key).and_then(Value::as_object).cloned().unwrap_or_default()
+    case.get(key)
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// The list of objects at `key` (empty when absent).
@@ -115,5 +135,7 @@ pub fn demos_at(case: &Value, key: &str) -> Vec<Values> {
 }
 
 pub fn str_at<'v>(v: &'v Value, key: &str) -> Result<&'v str, String> {
-    v.get(key).and_then(Value::as_str).ok_or_else(|| format!("missing string `{key}`"))
+    v.get(key)
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("missing string `{key}`"))
 }

@@ -19,7 +19,9 @@ impl Adapter for JsonAdapter {
     fn parse(&self, spec: &SignatureSpec, completion: &str) -> Result<Values, ParseError> {
         Err(ParseError {
             adapter: AdapterKind::Json,
-            kind: ParseErrorKind::Malformed { reason: "not implemented yet".to_string() },
+            kind: ParseErrorKind::Malformed {
+                reason: "not implemented yet".to_string(),
+            },
             completion: completion.to_string(),
             expected: spec.outputs().iter().map(|f| f.name.clone()).collect(),
         })
