@@ -6,6 +6,7 @@
 
 mod parse;
 mod prefix;
+mod schema;
 mod types;
 
 use std::sync::OnceLock;
@@ -14,6 +15,7 @@ use serde_json::Value;
 
 pub use parse::{parse_type, SignatureSyntaxError};
 pub use prefix::{default_instructions, infer_prefix};
+pub use schema::pydantic_schema;
 pub use types::{EnumDef, EnumMember, FieldType, LiteralValue, ModelDef, ModelField};
 
 /// Whether a field is an input or an output.

@@ -63,6 +63,9 @@ pub enum LiteralValue {
 pub struct EnumDef {
     /// Class name, e.g. `Color`.
     pub name: String,
+    /// The class docstring after `inspect.cleandoc`; pydantic shows it as the enum's
+    /// `description` in JSON Schema. `None` for a class without a docstring.
+    pub doc: Option<String>,
     /// True for an `IntEnum`.
     pub int_enum: bool,
     /// Members in declaration order.
@@ -83,6 +86,9 @@ pub struct EnumMember {
 pub struct ModelDef {
     /// Class name, e.g. `Person`.
     pub name: String,
+    /// The class docstring after `inspect.cleandoc`; pydantic shows it as the model's
+    /// `description` in JSON Schema. `None` for a class without a docstring.
+    pub doc: Option<String>,
     /// Fields in declaration order.
     pub fields: Vec<ModelField>,
 }
