@@ -7,6 +7,8 @@
 
 #[path = "support/fixture.rs"]
 mod fixture;
+#[path = "../crates/dspy-adapters/tests/support/fixture_types.rs"]
+mod fixture_types;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -11,6 +11,7 @@ use serde_json::json;
 fn specs() -> Vec<SignatureSpec> {
     let person = FieldType::Model(Arc::new(ModelDef {
         name: "Person".into(),
+        doc: None,
         fields: vec![
             ModelField {
                 name: "name".into(),
@@ -31,6 +32,7 @@ fn specs() -> Vec<SignatureSpec> {
     let color = FieldType::Enum(Arc::new(EnumDef {
         name: "Color".into(),
         int_enum: false,
+        doc: None,
         members: vec![EnumMember {
             name: "RED".into(),
             value: json!("red"),

@@ -38,7 +38,8 @@ pub struct FieldSpec {
     pub prefix: String,
     /// The field's type.
     pub ty: FieldType,
-    /// The field's JSON Schema in pydantic's form and key order (`None` for `str`).
+    /// The field's JSON Schema in pydantic's form and key order (`None` for `str`); what
+    /// prompts show after "must adhere to the JSON schema".
     pub schema: Option<Value>,
     /// DSPy's text for the field's constraints, e.g. `greater than or equal to: 0`.
     pub constraints: Option<String>,
@@ -47,16 +48,18 @@ pub struct FieldSpec {
 }
 
 impl FieldSpec {
-    /// A field with DSPy's defaults: no description, inferred prefix, no schema.
+    /// A field with DSPy's defaults: no description, the inferred prefix, and (for types other
+    /// than `str`) pydantic's JSON Schema of `ty`.
     pub fn new(name: impl Into<String>, ty: FieldType) -> FieldSpec {
         let name = name.into();
         let prefix = format!("{}:", infer_prefix(&name));
+        let schema = (ty != FieldType::Str).then(|| pydantic_schema(&ty));
         FieldSpec {
             name,
             desc: None,
             prefix,
             ty,
-            schema: None,
+            schema,
             constraints: None,
             default: None,
         }
