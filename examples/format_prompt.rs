@@ -18,8 +18,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
 
-    let completion = "[[ ## answer ## ]]\nJupiter\n\n[[ ## confidence ## ]]\n0.9\n\n[[ ## completed ## ]]";
+    let completion =
+        "[[ ## answer ## ]]\nJupiter\n\n[[ ## confidence ## ]]\n0.9\n\n[[ ## completed ## ]]";
     let outputs = ChatAdapter.parse(&spec, completion)?;
-    println!("===== parsed =====\n{}", serde_json::to_string_pretty(&outputs)?);
+    println!(
+        "===== parsed =====\n{}",
+        serde_json::to_string_pretty(&outputs)?
+    );
     Ok(())
 }

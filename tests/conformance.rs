@@ -7,6 +7,8 @@
 
 #[path = "support/fixture.rs"]
 mod fixture;
+#[path = "../crates/dspy-adapters/tests/support/fixture_types.rs"]
+mod fixture_types;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,7 +26,9 @@ enum Outcome {
 fn main() -> ExitCode {
     let dir = std::env::var_os("DSPY_CONFORMANCE_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("conformance/dspy-3.4.1"));
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("conformance/dspy-3.4.1")
+        });
     let filter = std::env::var("CONFORMANCE_FILTER").unwrap_or_default();
     let mut paths: Vec<PathBuf> = match std::fs::read_dir(&dir) {
         Ok(entries) => entries
@@ -32,7 +36,10 @@ fn main() -> ExitCode {
             .filter(|p| p.extension().is_some_and(|x| x == "json"))
             .collect(),
         Err(e) => {
-            eprintln!("conformance: cannot read fixture folder {}: {e}", dir.display());
+            eprintln!(
+                "conformance: cannot read fixture folder {}: {e}",
+                dir.display()
+            );
             return ExitCode::FAILURE;
         }
     };
@@ -41,7 +48,10 @@ fn main() -> ExitCode {
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);
     let mut skip_reasons = std::collections::BTreeMap::<String, usize>::new();
     for path in &paths {
-        let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if !name.contains(&filter) {
             continue;
         }
@@ -67,7 +77,11 @@ fn main() -> ExitCode {
     for (why, n) in &skip_reasons {
         println!("skipped {n}: {why}");
     }
-    let skipped_text = if skipped > 0 { format!(", {skipped} skipped") } else { String::new() };
+    let skipped_text = if skipped > 0 {
+        format!(", {skipped} skipped")
+    } else {
+        String::new()
+    };
     println!("conformance: {passed} passed, {failed} failed{skipped_text}");
     if passed + failed == 0 {
         eprintln!("conformance: no fixture ran in {}", dir.display());
@@ -88,7 +102,11 @@ fn run_case(case: &Value) -> Outcome {
         other => return Outcome::Fail(format!("unknown adapter {other:?}")),
     }
     .adapter();
-    let spec = match case.get("signature").ok_or("no signature".to_string()).and_then(spec_from_fixture) {
+    let spec = match case
+        .get("signature")
+        .ok_or("no signature".to_string())
+        .and_then(spec_from_fixture)
+    {
         Ok(spec) => spec,
         Err(e) => return Outcome::Fail(format!("cannot build signature: {e}")),
     };
@@ -119,18 +137,28 @@ fn run_case(case: &Value) -> Outcome {
                     expected.get("error_kind").unwrap_or(&Value::Null),
                     Value::Object(got)
                 )),
-                (Err(e), Some(want)) => Outcome::Fail(format!("expected outputs {want}, got error: {e}")),
+                (Err(e), Some(want)) => {
+                    Outcome::Fail(format!("expected outputs {want}, got error: {e}"))
+                }
                 (Err(e), None) => {
-                    let want_kind = expected.get("error_kind").and_then(Value::as_str).unwrap_or("");
+                    let want_kind = expected
+                        .get("error_kind")
+                        .and_then(Value::as_str)
+                        .unwrap_or("");
                     if e.kind_name() == want_kind {
                         Outcome::Pass
                     } else {
-                        Outcome::Fail(format!("expected a {want_kind} error, got a {} error: {e}", e.kind_name()))
+                        Outcome::Fail(format!(
+                            "expected a {want_kind} error, got a {} error: {e}",
+                            e.kind_name()
+                        ))
                     }
                 }
             }
         }
-        Some("load_format") => Outcome::Skip("load_format needs save/load (typed programs issue)".to_string()),
+        Some("load_format") => {
+            Outcome::Skip("load_format needs save/load (typed programs issue)".to_string())
+        }
         other => Outcome::Fail(format!("unknown op {other:?}")),
     }
 }
@@ -143,7 +171,11 @@ fn compare_messages(got: &[Message], case: &Value) -> Outcome {
         .unwrap_or_default();
     let mut report = String::new();
     if got.len() != want.len() {
-        report.push_str(&format!("  message count: want {}, got {}\n", want.len(), got.len()));
+        report.push_str(&format!(
+            "  message count: want {}, got {}\n",
+            want.len(),
+            got.len()
+        ));
     }
     for (i, w) in want.iter().enumerate() {
         let (w_role, w_content) = (
@@ -155,10 +187,16 @@ fn compare_messages(got: &[Message], case: &Value) -> Outcome {
             continue;
         };
         if g.role.as_str() != w_role {
-            report.push_str(&format!("  message {i}: role want {w_role}, got {}\n", g.role.as_str()));
+            report.push_str(&format!(
+                "  message {i}: role want {w_role}, got {}\n",
+                g.role.as_str()
+            ));
         }
         if g.content != w_content {
-            report.push_str(&format!("  message {i} ({w_role}) content differs:\n{}", diff(w_content, &g.content)));
+            report.push_str(&format!(
+                "  message {i} ({w_role}) content differs:\n{}",
+                diff(w_content, &g.content)
+            ));
         }
     }
     if report.is_empty() {

@@ -38,7 +38,8 @@ pub struct FieldSpec {
     pub prefix: String,
     /// The field's type.
     pub ty: FieldType,
-    /// The field's JSON Schema in pydantic's form and key order (`None` for `str`).
+    /// The field's JSON Schema in pydantic's form and key order (`None` for `str`); what
+    /// prompts show after "must adhere to the JSON schema".
     pub schema: Option<Value>,
     /// DSPy's text for the field's constraints, e.g. `greater than or equal to: 0`.
     pub constraints: Option<String>,
@@ -47,16 +48,18 @@ pub struct FieldSpec {
 }
 
 impl FieldSpec {
-    /// A field with DSPy's defaults: no description, inferred prefix, no schema.
+    /// A field with DSPy's defaults: no description, the inferred prefix, and (for types other
+    /// than `str`) pydantic's JSON Schema of `ty`.
     pub fn new(name: impl Into<String>, ty: FieldType) -> FieldSpec {
         let name = name.into();
         let prefix = format!("{}:", infer_prefix(&name));
+        let schema = (ty != FieldType::Str).then(|| pydantic_schema(&ty));
         FieldSpec {
             name,
             desc: None,
             prefix,
             ty,
-            schema: None,
+            schema,
             constraints: None,
             default: None,
         }
@@ -65,7 +68,11 @@ impl FieldSpec {
     /// Sets the description (an empty or `${name}` description means none).
     pub fn with_desc(mut self, desc: impl Into<String>) -> FieldSpec {
         let desc = desc.into();
-        self.desc = if desc == format!("${{{}}}", self.name) { None } else { Some(desc) };
+        self.desc = if desc == format!("${{{}}}", self.name) {
+            None
+        } else {
+            Some(desc)
+        };
         self
     }
 
@@ -175,7 +182,11 @@ impl SignatureSpec {
 
     /// A copy with new instructions.
     pub fn with_instructions(&self, instructions: impl Into<String>) -> SignatureSpec {
-        SignatureSpec::from_parts(instructions.into(), self.inputs.clone(), self.outputs.clone())
+        SignatureSpec::from_parts(
+            instructions.into(),
+            self.inputs.clone(),
+            self.outputs.clone(),
+        )
     }
 
     /// A copy with `field` inserted at the front of the inputs or outputs (DSPy's `prepend`),
@@ -190,9 +201,17 @@ impl SignatureSpec {
     }
 
     /// A copy where `edit` changed the named field (description, prefix, ...).
-    pub fn with_updated_field(&self, name: &str, edit: impl FnOnce(&mut FieldSpec)) -> SignatureSpec {
+    pub fn with_updated_field(
+        &self,
+        name: &str,
+        edit: impl FnOnce(&mut FieldSpec),
+    ) -> SignatureSpec {
         let (mut inputs, mut outputs) = (self.inputs.clone(), self.outputs.clone());
-        if let Some(f) = inputs.iter_mut().chain(outputs.iter_mut()).find(|f| f.name == name) {
+        if let Some(f) = inputs
+            .iter_mut()
+            .chain(outputs.iter_mut())
+            .find(|f| f.name == name)
+        {
             edit(f);
         }
         SignatureSpec::from_parts(self.instructions.clone(), inputs, outputs)
@@ -203,7 +222,11 @@ impl SignatureSpec {
         self.inputs.iter().find(|f| f.ty == FieldType::History)
     }
 
-    fn from_parts(instructions: String, inputs: Vec<FieldSpec>, outputs: Vec<FieldSpec>) -> SignatureSpec {
+    fn from_parts(
+        instructions: String,
+        inputs: Vec<FieldSpec>,
+        outputs: Vec<FieldSpec>,
+    ) -> SignatureSpec {
         SignatureSpec {
             instructions,
             inputs,
@@ -251,6 +274,10 @@ impl SignatureBuilder {
         let instructions = self
             .instructions
             .unwrap_or_else(|| default_instructions(&self.inputs, &self.outputs));
-        Ok(SignatureSpec::from_parts(instructions, self.inputs, self.outputs))
+        Ok(SignatureSpec::from_parts(
+            instructions,
+            self.inputs,
+            self.outputs,
+        ))
     }
 }
