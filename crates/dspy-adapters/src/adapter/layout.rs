@@ -45,7 +45,7 @@ pub(super) enum Entry<'a> {
 impl<'a> Entry<'a> {
     /// The value of `name` in `values`, or `missing` when it is absent.
     pub(super) fn of(values: &'a Values, name: &str, missing: Entry<'a>) -> Entry<'a> {
-        values.get(name).map_or(missing, Entry::Value)
+        lookup(values, name).map_or(missing, Entry::Value)
     }
 
     /// The entry as a JSON value, when it is one.
@@ -114,7 +114,7 @@ pub(super) fn format(
         let main_request = spec
             .inputs()
             .iter()
-            .any(|f| Some(f.name.as_str()) != skip && turn.contains_key(&f.name));
+            .any(|f| Some(f.name.as_str()) != skip && lookup(turn, &f.name).is_some());
         let user = user_message(style, spec, turn, "", skip, main_request);
         if !user.is_empty() {
             messages.push(Message::user(user));
@@ -134,8 +134,7 @@ pub(super) fn format(
 
 /// The messages of a `dspy.History` input (`{"messages": [...]}`); none when it has another shape.
 fn history_turns<'v>(inputs: &'v Values, name: &str) -> &'v [Value] {
-    inputs
-        .get(name)
+    lookup(inputs, name)
         .and_then(|h| h.get("messages"))
         .and_then(Value::as_array)
         .map_or(&[], Vec::as_slice)
@@ -152,19 +151,38 @@ pub(super) fn order_demos<'d>(
     let mut complete = Vec::new();
     let mut ordered = Vec::new();
     for demo in demos {
-        if spec
-            .fields()
-            .all(|f| demo.get(&f.name).is_some_and(|v| !v.is_null()))
-        {
+        let scan = |fields: &[FieldSpec]| {
+            let (mut present, mut set) = (false, true);
+            for field in fields {
+                match lookup(demo, &field.name) {
+                    Some(value) => {
+                        present = true;
+                        set &= !value.is_null();
+                    }
+                    None => set = false,
+                }
+            }
+            (present, set)
+        };
+        let (has_input, inputs_set) = scan(spec.inputs());
+        let (has_output, outputs_set) = scan(spec.outputs());
+        if inputs_set && outputs_set {
             complete.push((demo, true));
-        } else if spec.inputs().iter().any(|f| demo.contains_key(&f.name))
-            && spec.outputs().iter().any(|f| demo.contains_key(&f.name))
-        {
+        } else if has_input && has_output {
             ordered.push((demo, false));
         }
     }
     ordered.append(&mut complete);
     ordered
+}
+
+/// `values[name]`. Small maps are scanned, which beats hashing the key.
+pub(super) fn lookup<'v>(values: &'v Values, name: &str) -> Option<&'v Value> {
+    if values.len() <= 8 {
+        values.iter().find_map(|(k, v)| (k == name).then_some(v))
+    } else {
+        values.get(name)
+    }
 }
 
 /// DSPy's `format_user_message_content`: `prefix`, the input fields present in `values` (except
@@ -195,7 +213,7 @@ fn user_message(
         if Some(field.name.as_str()) == skip {
             continue;
         }
-        if let Some(value) = values.get(&field.name) {
+        if let Some(value) = lookup(values, &field.name) {
             push_separator(&mut out);
             style.write_input(&mut out, field, value);
         }
