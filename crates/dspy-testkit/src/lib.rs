@@ -28,28 +28,7 @@
 //! assert_eq!(lm.calls(), 1);
 //! ```
 //!
-//! # A mock server
-//!
-//! ```
-//! use std::time::Duration;
-//! use dspy_testkit::{Fault, MockConfig, MockServer};
-//!
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> std::io::Result<()> {
-//! // 30% of requests fail with a 500 or a 429, reproducibly.
-//! let config = MockConfig::new()
-//!     .latency(Duration::from_millis(5))
-//!     .failure_rate(0.3)
-//!     .faults([Fault::ServerError, Fault::RateLimited { retry_after_secs: 1 }])
-//!     .seed(7);
-//! let server = MockServer::start(config).await?;
-//! let base_url = server.base_url(); // "http://127.0.0.1:PORT/v1": point an OpenAI client here.
-//! assert!(base_url.starts_with("http://127.0.0.1:"));
-//! assert_eq!(server.requests(), 0);
-//! # Ok(())
-//! # }
-//! ```
-
+#![cfg_attr(feature = "server", doc = include_str!("docs/server.md"))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 #![cfg_attr(docsrs, feature(doc_cfg))]

@@ -1,6 +1,8 @@
 //! The mock server's normal answers: JSON shape, `n` choices, usage, model, responders,
 //! request counts, recording, error responses for bad requests, keep-alive.
 
+#![cfg(feature = "server")]
+
 mod common;
 
 use common::{chat_body, dspy_body, post, raw_exchange};

@@ -1,5 +1,7 @@
 //! Fault injection: each fault kind, the seeded failure fraction, and fail-first-k.
 
+#![cfg(feature = "server")]
+
 mod common;
 
 use std::time::{Duration, Instant};

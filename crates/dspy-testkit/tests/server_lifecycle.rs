@@ -1,5 +1,7 @@
 //! Latency, concurrency, request counts and shutdown.
 
+#![cfg(feature = "server")]
+
 mod common;
 
 use std::sync::Arc;

@@ -1,5 +1,7 @@
 //! Streaming answers: SSE framing, deltas, `n` choices, usage chunks.
 
+#![cfg(feature = "server")]
+
 mod common;
 
 use common::{chat_body, dspy_body, post};

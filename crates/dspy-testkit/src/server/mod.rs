@@ -143,8 +143,11 @@ async fn accept_loop(listener: TcpListener, state: Arc<State>) {
             let service = service_fn(move |request| service::handle(Arc::clone(&state), request));
             // Connection errors (a client hanging up, a dropped-connection fault) end just
             // this connection.
+            // No header-read timeout: idle keep-alive connections stay open until the client
+            // or the server closes them, so pooled clients never race a server-side close.
             let _ = http1::Builder::new()
                 .timer(TokioTimer::new())
+                .header_read_timeout(None)
                 .keep_alive(true)
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
