@@ -70,6 +70,7 @@ impl fmt::Display for ParseError {
         match &self.kind {
             ParseErrorKind::FieldValue { field, value, reason } => match self.adapter {
                 AdapterKind::Json => write!(f, "Failed to parse field {field}: {reason}\n\n")?,
+                AdapterKind::Xml => write!(f, "Failed to parse field {field} with value {value}: {reason}\n\n")?,
                 _ => write!(
                     f,
                     "Failed to parse field {field} with value {value} from the LM response. Error message: {reason}\n\n"
@@ -86,7 +87,11 @@ impl fmt::Display for ParseError {
             self.expected.join(", ")
         )?;
         if let ParseErrorKind::MissingFields { parsed, .. } = &self.kind {
-            write!(f, "Actual output fields parsed from the LM response: [{}] \n\n", parsed.join(", "))?;
+            write!(
+                f,
+                "Actual output fields parsed from the LM response: [{}] \n\n",
+                parsed.join(", ")
+            )?;
         }
         Ok(())
     }

@@ -1,7 +1,7 @@
 //! `ChatAdapter`.
 
 use super::{Adapter, AdapterKind, Values};
-use crate::{Message, ParseError, ParseErrorKind, SignatureSpec};
+use crate::{Message, ParseError, SignatureSpec};
 
 /// DSPy's `ChatAdapter`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -17,11 +17,6 @@ impl Adapter for ChatAdapter {
     }
 
     fn parse(&self, spec: &SignatureSpec, completion: &str) -> Result<Values, ParseError> {
-        Err(ParseError {
-            adapter: AdapterKind::Chat,
-            kind: ParseErrorKind::Malformed { reason: "not implemented yet".to_string() },
-            completion: completion.to_string(),
-            expected: spec.outputs().iter().map(|f| f.name.clone()).collect(),
-        })
+        super::parse::parse_chat(spec, completion)
     }
 }

@@ -1,7 +1,7 @@
 //! `JsonAdapter`.
 
 use super::{Adapter, AdapterKind, Values};
-use crate::{Message, ParseError, ParseErrorKind, SignatureSpec};
+use crate::{Message, ParseError, SignatureSpec};
 
 /// DSPy's `JSONAdapter`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -17,11 +17,6 @@ impl Adapter for JsonAdapter {
     }
 
     fn parse(&self, spec: &SignatureSpec, completion: &str) -> Result<Values, ParseError> {
-        Err(ParseError {
-            adapter: AdapterKind::Json,
-            kind: ParseErrorKind::Malformed { reason: "not implemented yet".to_string() },
-            completion: completion.to_string(),
-            expected: spec.outputs().iter().map(|f| f.name.clone()).collect(),
-        })
+        super::parse::parse_json(spec, completion)
     }
 }

@@ -1,7 +1,7 @@
 //! `XmlAdapter`.
 
 use super::{Adapter, AdapterKind, Values};
-use crate::{Message, ParseError, ParseErrorKind, SignatureSpec};
+use crate::{Message, ParseError, SignatureSpec};
 
 /// DSPy's `XMLAdapter`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -17,11 +17,6 @@ impl Adapter for XmlAdapter {
     }
 
     fn parse(&self, spec: &SignatureSpec, completion: &str) -> Result<Values, ParseError> {
-        Err(ParseError {
-            adapter: AdapterKind::Xml,
-            kind: ParseErrorKind::Malformed { reason: "not implemented yet".to_string() },
-            completion: completion.to_string(),
-            expected: spec.outputs().iter().map(|f| f.name.clone()).collect(),
-        })
+        super::parse::parse_xml(spec, completion)
     }
 }

@@ -1,0 +1,190 @@
+//! DSPy's `parse_value(value, annotation)`: turning a field's completion text (or a JSON
+//! value read by the JSON and XML adapters) into a value of the field's type.
+
+use serde_json::Value;
+
+use super::json_repair;
+use super::py_literal::literal_eval;
+use super::py_text::py_strip;
+use super::validate::{py_eq, union_members, validate};
+use super::validation_error::ValidationError;
+use crate::render::py_repr::py_str;
+use crate::signature::{EnumDef, FieldType, LiteralValue};
+
+/// Why a field's text could not be converted to the field's type.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ValueError {
+    /// The value does not validate against the type (pydantic's `ValidationError`).
+    ///
+    /// ```
+    /// use dspy_adapters::value::{parse_value, ValueError};
+    /// use dspy_adapters::FieldType;
+    ///
+    /// let err = parse_value("42 apples", &FieldType::Int).unwrap_err();
+    /// assert!(matches!(err, ValueError::Invalid(_)));
+    /// ```
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    /// The text is neither a value nor a member name of the enum (DSPy's `find_enum_member`).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use dspy_adapters::signature::{EnumDef, EnumMember};
+    /// use dspy_adapters::value::{parse_value, ValueError};
+    /// use dspy_adapters::FieldType;
+    /// use serde_json::json;
+    ///
+    /// let color = FieldType::Enum(Arc::new(EnumDef {
+    ///     name: "Color".into(),
+    ///     int_enum: false,
+    ///     members: vec![EnumMember { name: "RED".into(), value: json!("red") }],
+    /// }));
+    /// let err = parse_value("blue", &color).unwrap_err();
+    /// assert!(matches!(err, ValueError::NotAnEnumMember { .. }));
+    /// assert_eq!(err.to_string(), "blue is not a valid name or value for the enum Color");
+    /// ```
+    #[error("{value} is not a valid name or value for the enum {enum_name}")]
+    NotAnEnumMember {
+        /// Python `str()` of the value that matched no member.
+        value: String,
+        /// The enum's class name.
+        enum_name: String,
+    },
+}
+
+/// Converts a field's completion text to a value of `ty`, as DSPy's `parse_value` does:
+///
+/// * `str`: the text unchanged;
+/// * an enum: the member whose value equals the text, else the member so named;
+/// * a `Literal`: the text if it is a member, else the text stripped, unwrapped from
+///   `Literal[...]`/`str[...]` and from one pair of quotes, else converted as below;
+/// * a union of `str` and `None`: the text validated as it is (`"None"` stays a string);
+/// * anything else: the text read as JSON (with repairs), or failing that as a Python literal
+///   (`"1, 2"`, `"True"`), or failing that kept as text, then validated with pydantic's lax
+///   rules ([`validate`]).
+///
+/// ```
+/// use dspy_adapters::value::parse_value;
+/// use dspy_adapters::FieldType;
+/// use serde_json::json;
+///
+/// assert_eq!(parse_value("yes", &FieldType::Bool).unwrap(), json!(true));
+/// assert_eq!(parse_value("3.0", &FieldType::Int).unwrap(), json!(3));
+/// assert_eq!(parse_value("None", &FieldType::optional(FieldType::Str)).unwrap(), json!("None"));
+/// assert!(parse_value("hello", &FieldType::List(Box::new(FieldType::Str))).is_err());
+/// ```
+pub fn parse_value(text: &str, ty: &FieldType) -> Result<Value, ValueError> {
+    let ty = collapse(ty);
+    match ty {
+        FieldType::Str => Ok(Value::String(text.to_owned())),
+        FieldType::Enum(def) => find_enum_member(def, &Value::String(text.to_owned())),
+        FieldType::Literal(members) => {
+            if members
+                .iter()
+                .any(|m| matches!(m, LiteralValue::Str(s) if s == text))
+            {
+                return Ok(Value::String(text.to_owned()));
+            }
+            let unwrapped = unwrap_literal_text(text);
+            if members
+                .iter()
+                .any(|m| matches!(m, LiteralValue::Str(s) if s == unwrapped))
+            {
+                return Ok(Value::String(unwrapped.to_owned()));
+            }
+            from_text(unwrapped, ty)
+        }
+        FieldType::Union(_) if str_or_none(ty) => {
+            Ok(validate(&Value::String(text.to_owned()), ty)?)
+        }
+        _ => from_text(text, ty),
+    }
+}
+
+/// [`parse_value`] for a value that is already JSON (what the JSON and XML adapters read).
+/// Strings go through [`parse_value`]; for a `str` field any other value becomes its Python
+/// `str()` (`{'a': 1}`, `None`, `1.5`); other values are validated as they are.
+///
+/// ```
+/// use dspy_adapters::value::parse_json_value;
+/// use dspy_adapters::FieldType;
+/// use serde_json::json;
+///
+/// assert_eq!(parse_json_value(&json!({"a": 1}), &FieldType::Str).unwrap(), json!("{'a': 1}"));
+/// assert_eq!(parse_json_value(&json!("[1, 2]"), &FieldType::List(Box::new(FieldType::Int))).unwrap(), json!([1, 2]));
+/// assert_eq!(parse_json_value(&json!(3), &FieldType::Float).unwrap(), json!(3.0));
+/// ```
+pub fn parse_json_value(value: &Value, ty: &FieldType) -> Result<Value, ValueError> {
+    if let Value::String(text) = value {
+        return parse_value(text, ty);
+    }
+    let ty = collapse(ty);
+    match ty {
+        FieldType::Str => Ok(Value::String(py_str(value))),
+        FieldType::Enum(def) => find_enum_member(def, value),
+        // `value in allowed` compares by Python equality and keeps the value itself: `3.0`
+        // for `Literal[1, 2, 3]` stays the float `3.0`.
+        FieldType::Literal(members) if members.iter().any(|m| py_eq(&m.to_json(), value)) => {
+            Ok(value.clone())
+        }
+        _ => Ok(validate(value, ty)?),
+    }
+}
+
+/// The general path: JSON (repaired), else a Python literal, else the raw text; validated.
+fn from_text(text: &str, ty: &FieldType) -> Result<Value, ValueError> {
+    let mut candidate = json_repair::loads(text);
+    if candidate.as_str() == Some("") && !text.is_empty() {
+        candidate = literal_eval(text).unwrap_or_else(|| Value::String(text.to_owned()));
+    }
+    Ok(validate(&candidate, ty)?)
+}
+
+/// DSPy's `find_enum_member`: the member whose value equals `value`, else the member named
+/// `value`. Returns the member's value.
+fn find_enum_member(def: &EnumDef, value: &Value) -> Result<Value, ValueError> {
+    if let Some(m) = def.members.iter().find(|m| py_eq(&m.value, value)) {
+        return Ok(m.value.clone());
+    }
+    if let Some(name) = value.as_str() {
+        if let Some(m) = def.members.iter().find(|m| m.name == name) {
+            return Ok(m.value.clone());
+        }
+    }
+    Err(ValueError::NotAnEnumMember {
+        value: py_str(value),
+        enum_name: def.name.clone(),
+    })
+}
+
+/// The text of a `Literal` answer without surrounding whitespace, a `Literal[...]` or
+/// `str[...]` wrapper, and one pair of matching quotes.
+fn unwrap_literal_text(text: &str) -> &str {
+    let mut v = py_strip(text);
+    if (v.starts_with("Literal[") || v.starts_with("str[")) && v.ends_with(']') {
+        let open = v.find('[').map_or(0, |i| i + 1);
+        v = &v[open..v.len() - 1];
+    }
+    let b = v.as_bytes();
+    if b.len() > 1 && b[0] == b[b.len() - 1] && matches!(b[0], b'"' | b'\'') {
+        v = &v[1..v.len() - 1];
+    }
+    v
+}
+
+/// True for a union that has both `str` and `None` among its members.
+fn str_or_none(ty: &FieldType) -> bool {
+    let members = union_members(ty);
+    members.contains(&&FieldType::Str) && members.contains(&&FieldType::None)
+}
+
+/// A one-member union is its member (`Union[int]` is `int` in Python).
+fn collapse(ty: &FieldType) -> &FieldType {
+    if let FieldType::Union(_) = ty {
+        if let [only] = union_members(ty).as_slice() {
+            return only;
+        }
+    }
+    ty
+}
