@@ -87,11 +87,7 @@ impl fmt::Display for ParseError {
             self.expected.join(", ")
         )?;
         if let ParseErrorKind::MissingFields { parsed, .. } = &self.kind {
-            write!(
-                f,
-                "Actual output fields parsed from the LM response: [{}] \n\n",
-                parsed.join(", ")
-            )?;
+            write!(f, "Actual output fields parsed from the LM response: [{}] \n\n", parsed.join(", "))?;
         }
         Ok(())
     }

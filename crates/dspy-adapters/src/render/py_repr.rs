@@ -16,18 +16,10 @@ pub fn float_repr(x: f64) -> String {
         return "nan".to_string();
     }
     if x.is_infinite() {
-        return if x > 0.0 {
-            "inf".to_string()
-        } else {
-            "-inf".to_string()
-        };
+        return if x > 0.0 { "inf".to_string() } else { "-inf".to_string() };
     }
     if x == 0.0 {
-        return if x.is_sign_negative() {
-            "-0.0".to_string()
-        } else {
-            "0.0".to_string()
-        };
+        return if x.is_sign_negative() { "-0.0".to_string() } else { "0.0".to_string() };
     }
     // `{:e}` gives the shortest round-trip digits, e.g. "1.5e20" or "-3e-7".
     let sci = format!("{x:e}");
@@ -52,11 +44,7 @@ pub fn float_repr(x: f64) -> String {
         }
     } else {
         let (first, rest) = digits.split_at(1);
-        let frac = if rest.is_empty() {
-            String::new()
-        } else {
-            format!(".{rest}")
-        };
+        let frac = if rest.is_empty() { String::new() } else { format!(".{rest}") };
         let esign = if exp < 0 { '-' } else { '+' };
         format!("{sign}{first}{frac}e{esign}{:02}", exp.abs())
     }
@@ -120,11 +108,7 @@ fn write_repr(out: &mut String, v: &Value) {
 
 /// Python `repr(str)`: single quotes unless the text holds `'` and no `"`.
 pub fn str_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
+    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);
     for c in s.chars() {
@@ -137,12 +121,8 @@ pub fn str_repr(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c if (0x80..0xa0).contains(&(c as u32)) => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (0x80..0xa0).contains(&(c as u32)) => out.push_str(&format!("\\x{:02x}", c as u32)),
             c => out.push(c),
         }
     }
@@ -174,10 +154,7 @@ mod tests {
 
     #[test]
     fn repr_like_python() {
-        assert_eq!(
-            py_repr(&json!({"a": [1, 2.0, null, true], "b": "it's"})),
-            r#"{'a': [1, 2.0, None, True], 'b': "it's"}"#
-        );
+        assert_eq!(py_repr(&json!({"a": [1, 2.0, null, true], "b": "it's"})), r#"{'a': [1, 2.0, None, True], 'b': "it's"}"#);
         assert_eq!(py_str(&json!("x")), "x");
     }
 }

@@ -10,9 +10,7 @@ pub fn sort_schema(schema: &Value) -> Value {
     match schema {
         Value::Object(map) => {
             let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort_by(|a, b| {
-                (a.as_str() != "type", a.as_str()).cmp(&(b.as_str() != "type", b.as_str()))
-            });
+            keys.sort_by(|a, b| (a.as_str() != "type", a.as_str()).cmp(&(b.as_str() != "type", b.as_str())));
             let mut out = Map::with_capacity(map.len());
             for k in keys {
                 out.insert(k.clone(), sort_schema(&map[k]));

@@ -63,11 +63,7 @@ impl FieldSpec {
     /// Sets the description (an empty or `${name}` description means none).
     pub fn with_desc(mut self, desc: impl Into<String>) -> FieldSpec {
         let desc = desc.into();
-        self.desc = if desc == format!("${{{}}}", self.name) {
-            None
-        } else {
-            Some(desc)
-        };
+        self.desc = if desc == format!("${{{}}}", self.name) { None } else { Some(desc) };
         self
     }
 
@@ -177,11 +173,7 @@ impl SignatureSpec {
 
     /// A copy with new instructions.
     pub fn with_instructions(&self, instructions: impl Into<String>) -> SignatureSpec {
-        SignatureSpec::from_parts(
-            instructions.into(),
-            self.inputs.clone(),
-            self.outputs.clone(),
-        )
+        SignatureSpec::from_parts(instructions.into(), self.inputs.clone(), self.outputs.clone())
     }
 
     /// A copy with `field` inserted at the front of the inputs or outputs (DSPy's `prepend`),
@@ -196,17 +188,9 @@ impl SignatureSpec {
     }
 
     /// A copy where `edit` changed the named field (description, prefix, ...).
-    pub fn with_updated_field(
-        &self,
-        name: &str,
-        edit: impl FnOnce(&mut FieldSpec),
-    ) -> SignatureSpec {
+    pub fn with_updated_field(&self, name: &str, edit: impl FnOnce(&mut FieldSpec)) -> SignatureSpec {
         let (mut inputs, mut outputs) = (self.inputs.clone(), self.outputs.clone());
-        if let Some(f) = inputs
-            .iter_mut()
-            .chain(outputs.iter_mut())
-            .find(|f| f.name == name)
-        {
+        if let Some(f) = inputs.iter_mut().chain(outputs.iter_mut()).find(|f| f.name == name) {
             edit(f);
         }
         SignatureSpec::from_parts(self.instructions.clone(), inputs, outputs)
@@ -217,11 +201,7 @@ impl SignatureSpec {
         self.inputs.iter().find(|f| f.ty == FieldType::History)
     }
 
-    fn from_parts(
-        instructions: String,
-        inputs: Vec<FieldSpec>,
-        outputs: Vec<FieldSpec>,
-    ) -> SignatureSpec {
+    fn from_parts(instructions: String, inputs: Vec<FieldSpec>, outputs: Vec<FieldSpec>) -> SignatureSpec {
         SignatureSpec {
             instructions,
             inputs,
@@ -269,10 +249,6 @@ impl SignatureBuilder {
         let instructions = self
             .instructions
             .unwrap_or_else(|| default_instructions(&self.inputs, &self.outputs));
-        Ok(SignatureSpec::from_parts(
-            instructions,
-            self.inputs,
-            self.outputs,
-        ))
+        Ok(SignatureSpec::from_parts(instructions, self.inputs, self.outputs))
     }
 }

@@ -35,11 +35,7 @@ pub fn parse_type(
     text: &str,
     resolve: &dyn Fn(&str) -> Option<FieldType>,
 ) -> Result<FieldType, SignatureSyntaxError> {
-    let mut p = Parser {
-        text,
-        pos: 0,
-        resolve,
-    };
+    let mut p = Parser { text, pos: 0, resolve };
     p.skip_ws();
     let ty = p.union_expr()?;
     p.skip_ws();
@@ -84,11 +80,7 @@ fn parse_side(
     end: usize,
     resolve: &dyn Fn(&str) -> Option<FieldType>,
 ) -> Result<Vec<FieldSpec>, SignatureSyntaxError> {
-    let mut p = Parser {
-        text: &text[..end],
-        pos: start,
-        resolve,
-    };
+    let mut p = Parser { text: &text[..end], pos: start, resolve };
     let mut fields = Vec::new();
     p.skip_ws();
     if p.pos >= end {
@@ -200,17 +192,10 @@ impl<'a> Parser<'a> {
 
     fn type_expr(&mut self) -> Result<FieldType, SignatureSyntaxError> {
         let at = self.pos;
-        let name = self
-            .ident()
-            .ok_or_else(|| self.error("a type name"))?
-            .to_string();
+        let name = self.ident().ok_or_else(|| self.error("a type name"))?.to_string();
         self.skip_ws();
         let args = if self.eat('[') {
-            let args = if name == "Literal" {
-                None
-            } else {
-                Some(self.type_args()?)
-            };
+            let args = if name == "Literal" { None } else { Some(self.type_args()?) };
             Some(args)
         } else {
             None
@@ -226,12 +211,8 @@ impl<'a> Parser<'a> {
             ("None" | "NoneType", None) => FieldType::None,
             ("History", None) => FieldType::History,
             ("list" | "List", None) => FieldType::List(Box::new(FieldType::Any)),
-            ("dict" | "Dict", None) => {
-                FieldType::Dict(Box::new(FieldType::Any), Box::new(FieldType::Any))
-            }
-            ("list" | "List", Some(Some(mut a))) if a.len() == 1 => {
-                FieldType::List(Box::new(a.remove(0)))
-            }
+            ("dict" | "Dict", None) => FieldType::Dict(Box::new(FieldType::Any), Box::new(FieldType::Any)),
+            ("list" | "List", Some(Some(mut a))) if a.len() == 1 => FieldType::List(Box::new(a.remove(0))),
             ("dict" | "Dict", Some(Some(mut a))) if a.len() == 2 => {
                 let v = a.remove(1);
                 FieldType::Dict(Box::new(a.remove(0)), Box::new(v))
@@ -248,9 +229,7 @@ impl<'a> Parser<'a> {
             },
             (generic, _) => {
                 self.pos = at;
-                let known = [
-                    "list", "List", "dict", "Dict", "tuple", "Tuple", "Optional", "Union",
-                ];
+                let known = ["list", "List", "dict", "Dict", "tuple", "Tuple", "Optional", "Union"];
                 return Err(self.error(if known.contains(&generic) {
                     "type arguments that fit this generic"
                 } else {
@@ -296,9 +275,7 @@ impl<'a> Parser<'a> {
     fn literal(&mut self) -> Result<LiteralValue, SignatureSyntaxError> {
         match self.peek() {
             Some(q @ ('\'' | '"')) => self.string_literal(q).map(LiteralValue::Str),
-            Some(c) if c.is_ascii_digit() || c == '-' || c == '+' || c == '.' => {
-                self.number_literal()
-            }
+            Some(c) if c.is_ascii_digit() || c == '-' || c == '+' || c == '.' => self.number_literal(),
             _ => {
                 let at = self.pos;
                 match self.ident() {
@@ -307,9 +284,7 @@ impl<'a> Parser<'a> {
                     Some("None") => Ok(LiteralValue::None),
                     _ => {
                         self.pos = at;
-                        Err(self.error(
-                            "a literal value (a quoted string, a number, True, False or None)",
-                        ))
+                        Err(self.error("a literal value (a quoted string, a number, True, False or None)"))
                     }
                 }
             }
@@ -398,10 +373,7 @@ mod tests {
     fn parses_signature() {
         let spec = SignatureSpec::parse("question, context: list[str] -> answer: int").unwrap();
         assert_eq!(spec.inputs().len(), 2);
-        assert_eq!(
-            spec.inputs()[1].ty,
-            FieldType::List(Box::new(FieldType::Str))
-        );
+        assert_eq!(spec.inputs()[1].ty, FieldType::List(Box::new(FieldType::Str)));
         assert_eq!(spec.outputs()[0].ty, FieldType::Int);
         assert_eq!(spec.outputs()[0].prefix, "Answer:");
         assert_eq!(

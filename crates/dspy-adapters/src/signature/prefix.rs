@@ -40,10 +40,7 @@ fn capitalize_word(word: &str) -> String {
     let mut chars = word.chars();
     match chars.next() {
         None => String::new(),
-        Some(first) => first
-            .to_uppercase()
-            .chain(chars.flat_map(char::to_lowercase))
-            .collect(),
+        Some(first) => first.to_uppercase().chain(chars.flat_map(char::to_lowercase)).collect(),
     }
 }
 
@@ -56,11 +53,7 @@ pub fn default_instructions(inputs: &[FieldSpec], outputs: &[FieldSpec]) -> Stri
             .collect::<Vec<_>>()
             .join(", ")
     };
-    format!(
-        "Given the fields {}, produce the fields {}.",
-        names(inputs),
-        names(outputs)
-    )
+    format!("Given the fields {}, produce the fields {}.", names(inputs), names(outputs))
 }
 
 #[cfg(test)]

@@ -121,8 +121,7 @@ impl FieldType {
     /// For `Optional[T]` (a two-member union with `None`), `T`; otherwise `self`.
     pub fn strip_optional(&self) -> &FieldType {
         if let FieldType::Union(members) = self {
-            let non_none: Vec<&FieldType> =
-                members.iter().filter(|m| **m != FieldType::None).collect();
+            let non_none: Vec<&FieldType> = members.iter().filter(|m| **m != FieldType::None).collect();
             if non_none.len() == 1 && members.len() == 2 {
                 return non_none[0];
             }
