@@ -4,9 +4,9 @@
 use serde_json::Value;
 
 use super::json_repair;
-use super::py_literal::literal_eval;
+use super::py_literal::{literal_eval, LiteralError};
 use super::py_text::py_strip;
-use super::validate::{py_eq, union_members, validate};
+use super::validate::{no_json_form, py_eq, union_members, validate};
 use super::validation_error::ValidationError;
 use crate::render::py_repr::py_str;
 use crate::signature::{EnumDef, FieldType, LiteralValue};
@@ -136,7 +136,11 @@ pub fn parse_json_value(value: &Value, ty: &FieldType) -> Result<Value, ValueErr
 fn from_text(text: &str, ty: &FieldType) -> Result<Value, ValueError> {
     let mut candidate = json_repair::loads(text);
     if candidate.as_str() == Some("") && !text.is_empty() {
-        candidate = literal_eval(text).unwrap_or_else(|| Value::String(text.to_owned()));
+        candidate = match literal_eval(text) {
+            Ok(value) => value,
+            Err(LiteralError::Invalid) => Value::String(text.to_owned()),
+            Err(LiteralError::NoJsonForm) => return Err(no_json_form(text, ty).into()),
+        };
     }
     Ok(validate(&candidate, ty)?)
 }

@@ -3,9 +3,7 @@
 //!
 //! DSPy falls back to `literal_eval` when JSON repair finds nothing (`"1, 2"`, `"True"`,
 //! `"'x'"`, `"1_000"`). The result is JSON: tuples and sets become arrays, dict keys become
-//! strings. Anything Python would reject, or that JSON cannot hold (bytes, complex numbers,
-//! `...`, infinities, integers outside 64 bits, lone surrogates), gives `None`, which DSPy's
-//! caller treats like a rejected literal: it keeps the raw text.
+//! strings, bytes become the text they decode to (as pydantic reads bytes as `str`).
 
 use serde_json::{Map, Number, Value};
 
@@ -14,20 +12,40 @@ use crate::render::py_repr::float_repr;
 /// Python's parser refuses more than 200 nested brackets ("too many nested parentheses").
 const MAX_DEPTH: usize = 200;
 
-/// Evaluates `text` as a Python literal, or `None` when Python would raise (or the result
-/// has no JSON form).
-pub(crate) fn literal_eval(text: &str) -> Option<Value> {
+/// Why [`literal_eval`] gave no value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LiteralError {
+    /// Python would raise `ValueError`/`SyntaxError` (DSPy then keeps the raw text), or the
+    /// value is one JSON cannot hold but which validates like its text would (integers beyond
+    /// 64 bits, infinite floats, lone surrogates, tuple dict keys).
+    Invalid,
+    /// A valid literal of a kind no field type accepts and JSON cannot hold: `...`, complex
+    /// numbers, bytes that are not UTF-8.
+    NoJsonForm,
+}
+
+/// Evaluates `text` as a Python literal.
+pub(crate) fn literal_eval(text: &str) -> Result<Value, LiteralError> {
     let text = text.trim_start_matches([' ', '\t']);
     let mut p = Parser {
         src: text.as_bytes(),
         text,
         pos: 0,
         depth: 0,
+        no_json_form: false,
     };
-    p.skip_blank_lines()?;
-    let value = p.expr_list()?;
-    p.skip_trailer()?;
-    Some(value)
+    let value = (|| {
+        p.skip_blank_lines()?;
+        let value = p.expr_list()?;
+        p.skip_trailer()?;
+        Some(value)
+    })()
+    .ok_or(LiteralError::Invalid)?;
+    if p.no_json_form {
+        Err(LiteralError::NoJsonForm)
+    } else {
+        Ok(value)
+    }
 }
 
 /// A node of the (tiny) expression tree before conversion: numbers keep whether they can
@@ -38,12 +56,15 @@ enum Node {
     Number(Value),
     /// A parenthesised number, which may still take one sign (`-(1)`).
     ParenNumber(Value),
+    /// An imaginary number (`2j`): valid, but with no JSON form.
+    Imaginary,
 }
 
 impl Node {
     fn into_value(self) -> Value {
         match self {
             Node::Value(v) | Node::Number(v) | Node::ParenNumber(v) => v,
+            Node::Imaginary => Value::Null,
         }
     }
 }
@@ -53,6 +74,8 @@ struct Parser<'a> {
     text: &'a str,
     pos: usize,
     depth: usize,
+    /// Set when a valid literal without a JSON form was read (a placeholder stands in).
+    no_json_form: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -75,12 +98,16 @@ impl<'a> Parser<'a> {
                         self.pos += 1;
                     }
                 }
-                Some(b'\\') => match (self.peek_at(1), self.peek_at(2)) {
-                    (Some(b'\n'), _) => self.pos += 2,
-                    (Some(b'\r'), Some(b'\n')) => self.pos += 3,
-                    (Some(b'\r'), _) => self.pos += 2,
-                    _ => return None,
-                },
+                Some(b'\\') => {
+                    match (self.peek_at(1), self.peek_at(2)) {
+                        (Some(b'\n'), _) => self.pos += 2,
+                        (Some(b'\r'), Some(b'\n')) => self.pos += 3,
+                        (Some(b'\r'), _) => self.pos += 2,
+                        _ => return None,
+                    }
+                    // A continuation must be followed by more source.
+                    self.peek()?;
+                }
                 Some(b'\n' | b'\r') if self.depth > 0 => self.pos += 1,
                 _ => return Some(()),
             }
@@ -157,32 +184,40 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// One expression: an atom, optionally with a single `+`/`-` sign on a number.
+    /// One expression: an atom, optionally with a single `+`/`-` sign on a number, or a
+    /// complex number `a + bj` (real part, sign, imaginary part).
     fn expr(&mut self) -> Option<Node> {
         self.skip_ws()?;
-        match self.peek()? {
+        let mut signed = false;
+        let left = match self.peek()? {
             sign @ (b'+' | b'-') => {
                 self.pos += 1;
-                self.skip_ws()?;
-                let operand = self.atom()?;
-                let number = match operand {
-                    Node::Number(v) | Node::ParenNumber(v) => v,
+                signed = true;
+                match self.atom()? {
+                    Node::Number(v) | Node::ParenNumber(v) => {
+                        Node::Number(if sign == b'-' { negate(&v)? } else { v })
+                    }
+                    Node::Imaginary => Node::Imaginary,
                     Node::Value(_) => return None,
-                };
-                let negated = if sign == b'-' {
-                    negate(&number)?
-                } else {
-                    number
-                };
-                self.no_operator()?;
-                Some(Node::Value(negated))
+                }
             }
-            _ => {
-                let node = self.atom()?;
-                self.no_operator()?;
-                Some(node)
+            _ => self.atom()?,
+        };
+        self.skip_ws()?;
+        if let (Node::Number(_) | Node::ParenNumber(_), Some(b'+' | b'-')) = (&left, self.peek()) {
+            self.pos += 1;
+            if !matches!(self.atom()?, Node::Imaginary) {
+                return None;
             }
+            self.no_operator()?;
+            return Some(Node::Imaginary);
         }
+        self.no_operator()?;
+        Some(match left {
+            // A signed number cannot take another sign: `-(-1)` is not a literal.
+            Node::Number(v) if signed => Node::Value(v),
+            other => other,
+        })
     }
 
     /// Rejects a binary operator, call, subscript or attribute after an operand (literal_eval
@@ -273,7 +308,9 @@ impl<'a> Parser<'a> {
     /// `True`, `False`, `None`, `set()`, `...`, or a string with a prefix (`r'..'`, `u".."`).
     fn name_or_prefixed_string(&mut self) -> Option<Node> {
         if self.text[self.pos..].starts_with("...") {
-            return None; // Ellipsis: no JSON form.
+            self.pos += 3;
+            self.no_json_form = true;
+            return Some(Node::Value(Value::Null));
         }
         let start = self.pos;
         let rest = &self.text[start..];
@@ -304,11 +341,16 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// One or more adjacent string literals, concatenated (`'a' "b"` is `'ab'`).
+    /// One or more adjacent string (or bytes) literals, concatenated (`'a' "b"` is `'ab'`).
     fn strings(&mut self) -> Option<Node> {
-        let mut out = String::new();
+        let mut out = Vec::new();
+        let mut bytes = None;
         loop {
-            self.string_literal(&mut out)?;
+            let is_bytes = self.string_literal(&mut out)?;
+            // `'a' b'b'` is a syntax error.
+            if *bytes.get_or_insert(is_bytes) != is_bytes {
+                return None;
+            }
             self.skip_ws()?;
             let next_is_string = match self.peek() {
                 Some(b'\'' | b'"') => true,
@@ -320,22 +362,33 @@ impl<'a> Parser<'a> {
                 _ => false,
             };
             if !next_is_string {
-                return Some(Node::Value(Value::String(out)));
+                break;
+            }
+        }
+        // Bytes validate as the text they decode to; bytes that are not UTF-8 fit no field.
+        match String::from_utf8(out) {
+            Ok(text) => Some(Node::Value(Value::String(text))),
+            Err(_) => {
+                self.no_json_form = true;
+                Some(Node::Value(Value::Null))
             }
         }
     }
 
-    /// One string literal with an optional prefix, appended to `out`.
-    fn string_literal(&mut self, out: &mut String) -> Option<()> {
+    /// One string or bytes literal with an optional prefix, appended to `out` (UTF-8 for a
+    /// string). Returns whether it was a bytes literal.
+    fn string_literal(&mut self, out: &mut Vec<u8>) -> Option<bool> {
         let prefix_len = self.src[self.pos..]
             .iter()
             .take_while(|c| c.is_ascii_alphabetic())
             .count();
         let prefix = self.text[self.pos..self.pos + prefix_len].to_ascii_lowercase();
-        let raw = match prefix.as_str() {
-            "" | "u" => false,
-            "r" => true,
-            // f-strings are not literals; bytes have no JSON form.
+        let (raw, bytes) = match prefix.as_str() {
+            "" | "u" => (false, false),
+            "r" => (true, false),
+            "b" => (false, true),
+            "br" | "rb" => (true, true),
+            // f-strings are not literals.
             _ => return None,
         };
         self.pos += prefix_len;
@@ -347,11 +400,11 @@ impl<'a> Parser<'a> {
             if c == quote {
                 if !triple {
                     self.pos += 1;
-                    return Some(());
+                    return Some(bytes);
                 }
                 if self.peek_at(1) == Some(quote) && self.peek_at(2) == Some(quote) {
                     self.pos += 3;
-                    return Some(());
+                    return Some(bytes);
                 }
             }
             match c {
@@ -359,96 +412,112 @@ impl<'a> Parser<'a> {
                 b'\r' => {
                     // Source newlines are read as `\n`.
                     self.pos += if self.peek_at(1) == Some(b'\n') { 2 } else { 1 };
-                    out.push('\n');
+                    out.push(b'\n');
                 }
                 b'\\' if raw => {
-                    out.push('\\');
+                    out.push(b'\\');
                     self.pos += 1;
-                    let ch = self.next_char()?;
-                    if ch == '\r' && self.peek() == Some(b'\n') {
-                        self.pos += 1;
-                        out.push('\n');
-                    } else {
-                        out.push(if ch == '\r' { '\n' } else { ch });
+                    // The backslash keeps the next character from ending the literal.
+                    match self.peek()? {
+                        b'\r' => {
+                            self.pos += if self.peek_at(1) == Some(b'\n') { 2 } else { 1 };
+                            out.push(b'\n');
+                        }
+                        _ => self.push_char(out, bytes)?,
                     }
                 }
                 b'\\' => {
                     self.pos += 1;
-                    self.escape(out)?;
+                    self.escape(out, bytes)?;
                 }
-                _ => {
-                    let ch = self.next_char()?;
-                    out.push(ch);
-                }
+                _ => self.push_char(out, bytes)?,
             }
         }
     }
 
-    fn next_char(&mut self) -> Option<char> {
+    /// Copies the next source character into `out`; bytes literals allow ASCII only.
+    fn push_char(&mut self, out: &mut Vec<u8>, bytes: bool) -> Option<()> {
         let ch = self.text[self.pos..].chars().next()?;
+        if bytes && !ch.is_ascii() {
+            return None;
+        }
         self.pos += ch.len_utf8();
-        Some(ch)
-    }
-
-    /// The escape sequence after a backslash in a non-raw string.
-    fn escape(&mut self, out: &mut String) -> Option<()> {
-        let c = self.next_char()?;
-        let simple = match c {
-            '\n' => return Some(()),
-            '\r' => {
-                if self.peek() == Some(b'\n') {
-                    self.pos += 1;
-                }
-                return Some(());
-            }
-            '\\' => '\\',
-            '\'' => '\'',
-            '"' => '"',
-            'a' => '\x07',
-            'b' => '\x08',
-            'f' => '\x0c',
-            'n' => '\n',
-            'r' => '\r',
-            't' => '\t',
-            'v' => '\x0b',
-            '0'..='7' => {
-                let mut code = c as u32 - '0' as u32;
-                for _ in 0..2 {
-                    match self.peek() {
-                        Some(d @ b'0'..=b'7') => {
-                            code = code * 8 + u32::from(d - b'0');
-                            self.pos += 1;
-                        }
-                        _ => break,
-                    }
-                }
-                char::from_u32(code)?
-            }
-            'x' => self.hex_escape(2)?,
-            'u' => self.hex_escape(4)?,
-            'U' => self.hex_escape(8)?,
-            // `\N{name}` needs Unicode's name table; treat it as unsupported.
-            'N' => return None,
-            other => {
-                out.push('\\');
-                other
-            }
-        };
-        out.push(simple);
+        let mut buf = [0; 4];
+        out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
         Some(())
     }
 
-    fn hex_escape(&mut self, digits: usize) -> Option<char> {
-        let hex = self.text.get(self.pos..self.pos + digits)?;
+    /// The escape sequence after a backslash in a non-raw literal.
+    fn escape(&mut self, out: &mut Vec<u8>, bytes: bool) -> Option<()> {
+        let c = self.peek()?;
+        let code: u32 = match c {
+            b'\n' => {
+                self.pos += 1;
+                return Some(());
+            }
+            b'\r' => {
+                self.pos += if self.peek_at(1) == Some(b'\n') { 2 } else { 1 };
+                return Some(());
+            }
+            b'\\' | b'\'' | b'"' => u32::from(c),
+            b'a' => 0x07,
+            b'b' => 0x08,
+            b'f' => 0x0c,
+            b'n' => 0x0a,
+            b'r' => 0x0d,
+            b't' => 0x09,
+            b'v' => 0x0b,
+            b'0'..=b'7' => {
+                let mut code = 0;
+                let mut len = 0;
+                while len < 3 {
+                    match self.peek_at(len) {
+                        Some(d @ b'0'..=b'7') => code = code * 8 + u32::from(d - b'0'),
+                        _ => break,
+                    }
+                    len += 1;
+                }
+                self.pos += len - 1;
+                if bytes && code > 0xff {
+                    return None;
+                }
+                code
+            }
+            b'x' => self.hex_escape(2)?,
+            b'u' if !bytes => self.hex_escape(4)?,
+            b'U' if !bytes => self.hex_escape(8)?,
+            // `\N{name}` needs Unicode's name table; treat it as unsupported.
+            b'N' if !bytes => return None,
+            _ => {
+                // Unknown escapes keep their backslash.
+                out.push(b'\\');
+                return self.push_char(out, bytes);
+            }
+        };
+        self.pos += 1;
+        if bytes {
+            out.push(u8::try_from(code).ok()?);
+        } else {
+            // Lone surrogates (valid in Python) have no Rust form: `from_u32` rejects them.
+            let ch = char::from_u32(code)?;
+            let mut buf = [0; 4];
+            out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+        }
+        Some(())
+    }
+
+    /// The code of a `\xhh`, `\uhhhh` or `\Uhhhhhhhh` escape; `pos` is at the letter and ends
+    /// on the last digit.
+    fn hex_escape(&mut self, digits: usize) -> Option<u32> {
+        let hex = self.text.get(self.pos + 1..self.pos + 1 + digits)?;
         if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
         }
         self.pos += digits;
-        // Lone surrogates (valid in Python) have no Rust form: `from_u32` rejects them.
-        char::from_u32(u32::from_str_radix(hex, 16).ok()?)
+        u32::from_str_radix(hex, 16).ok()
     }
 
-    /// A number literal: decimal/hex/octal/binary int, or float. Imaginary numbers are refused.
+    /// A number literal: decimal/hex/octal/binary int, float, or imaginary.
     fn number(&mut self) -> Option<Node> {
         let rest = &self.src[self.pos..];
         if rest.len() > 1
@@ -495,12 +564,20 @@ impl<'a> Parser<'a> {
             }
             is_float = true;
         }
-        // A letter, digit or `_` right after a number (`1abc`, `2j`, `1__0`) is an error or a
-        // complex number; either way, no literal.
+        let imaginary = matches!(self.peek(), Some(b'j' | b'J'));
+        if imaginary {
+            self.pos += 1;
+        }
+        // A letter, digit, `_` or `.` right after a number (`1abc`, `1__0`) is an error.
         if let Some(c) = self.text[self.pos..].chars().next() {
             if c == '_' || c == '.' || c.is_alphanumeric() {
                 return None;
             }
+        }
+        if imaginary {
+            underscores_removed(&self.text[start..self.pos - 1])?;
+            self.no_json_form = true;
+            return Some(Node::Imaginary);
         }
         let literal = underscores_removed(&self.text[start..self.pos])?;
         if is_float {
@@ -582,55 +659,59 @@ fn dict_key(key: &Value) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::literal_eval;
-    use serde_json::json;
+    use super::{literal_eval, LiteralError};
+    use serde_json::{json, Value};
+
+    fn eval(text: &str) -> Option<Value> {
+        literal_eval(text).ok()
+    }
 
     #[test]
     fn scalars() {
-        assert_eq!(literal_eval("True"), Some(json!(true)));
-        assert_eq!(literal_eval("None"), Some(json!(null)));
-        assert_eq!(literal_eval("'x'"), Some(json!("x")));
-        assert_eq!(literal_eval("\"it's\""), Some(json!("it's")));
-        assert_eq!(literal_eval("'a' 'b'"), Some(json!("ab")));
-        assert_eq!(literal_eval("r'\\n'"), Some(json!("\\n")));
+        assert_eq!(eval("True"), Some(json!(true)));
+        assert_eq!(eval("None"), Some(json!(null)));
+        assert_eq!(eval("'x'"), Some(json!("x")));
+        assert_eq!(eval("\"it's\""), Some(json!("it's")));
+        assert_eq!(eval("'a' 'b'"), Some(json!("ab")));
+        assert_eq!(eval("r'\\n'"), Some(json!("\\n")));
         assert_eq!(
-            literal_eval("'\\x41\\u00e9\\101\\d'"),
+            eval("'\\x41\\u00e9\\101\\d'"),
             Some(json!("A\u{e9}A\\d"))
         );
-        assert_eq!(literal_eval("'''a\nb'''"), Some(json!("a\nb")));
-        assert_eq!(literal_eval("1_000"), Some(json!(1000)));
-        assert_eq!(literal_eval("123_456.789"), Some(json!(123456.789)));
-        assert_eq!(literal_eval("0x10"), Some(json!(16)));
-        assert_eq!(literal_eval("-5"), Some(json!(-5)));
-        assert_eq!(literal_eval("+1.5"), Some(json!(1.5)));
-        assert_eq!(literal_eval("-(1)"), Some(json!(-1)));
-        assert_eq!(literal_eval("1e3"), Some(json!(1000.0)));
-        assert_eq!(literal_eval(".5"), Some(json!(0.5)));
-        assert_eq!(literal_eval("5."), Some(json!(5.0)));
-        assert_eq!(literal_eval("00"), Some(json!(0)));
-        assert_eq!(literal_eval("  7  # seven\n"), Some(json!(7)));
+        assert_eq!(eval("'''a\nb'''"), Some(json!("a\nb")));
+        assert_eq!(eval("1_000"), Some(json!(1000)));
+        assert_eq!(eval("123_456.789"), Some(json!(123456.789)));
+        assert_eq!(eval("0x10"), Some(json!(16)));
+        assert_eq!(eval("-5"), Some(json!(-5)));
+        assert_eq!(eval("+1.5"), Some(json!(1.5)));
+        assert_eq!(eval("-(1)"), Some(json!(-1)));
+        assert_eq!(eval("1e3"), Some(json!(1000.0)));
+        assert_eq!(eval(".5"), Some(json!(0.5)));
+        assert_eq!(eval("5."), Some(json!(5.0)));
+        assert_eq!(eval("00"), Some(json!(0)));
+        assert_eq!(eval("  7  # seven\n"), Some(json!(7)));
     }
 
     #[test]
     fn containers() {
-        assert_eq!(literal_eval("1, 2"), Some(json!([1, 2])));
-        assert_eq!(literal_eval("1,"), Some(json!([1])));
-        assert_eq!(literal_eval("(1, 'x')"), Some(json!([1, "x"])));
-        assert_eq!(literal_eval("()"), Some(json!([])));
-        assert_eq!(literal_eval("(1)"), Some(json!(1)));
-        assert_eq!(literal_eval("[1, [2, (3,)],]"), Some(json!([1, [2, [3]]])));
+        assert_eq!(eval("1, 2"), Some(json!([1, 2])));
+        assert_eq!(eval("1,"), Some(json!([1])));
+        assert_eq!(eval("(1, 'x')"), Some(json!([1, "x"])));
+        assert_eq!(eval("()"), Some(json!([])));
+        assert_eq!(eval("(1)"), Some(json!(1)));
+        assert_eq!(eval("[1, [2, (3,)],]"), Some(json!([1, [2, [3]]])));
         assert_eq!(
-            literal_eval("{'a': 1, 'b': [True, None]}"),
+            eval("{'a': 1, 'b': [True, None]}"),
             Some(json!({"a": 1, "b": [true, null]}))
         );
         assert_eq!(
-            literal_eval("{1: 'a', 2.5: 'b',}"),
+            eval("{1: 'a', 2.5: 'b',}"),
             Some(json!({"1": "a", "2.5": "b"}))
         );
-        assert_eq!(literal_eval("{1, 2}"), Some(json!([1, 2])));
-        assert_eq!(literal_eval("set()"), Some(json!([])));
-        assert_eq!(literal_eval("{}"), Some(json!({})));
-        assert_eq!(literal_eval("[\n  1,\n  2\n]"), Some(json!([1, 2])));
+        assert_eq!(eval("{1, 2}"), Some(json!([1, 2])));
+        assert_eq!(eval("set()"), Some(json!([])));
+        assert_eq!(eval("{}"), Some(json!({})));
+        assert_eq!(eval("[\n  1,\n  2\n]"), Some(json!([1, 2])));
     }
 
     #[test]
@@ -647,11 +728,7 @@ mod tests {
             "1__0",
             "1_",
             "1abc",
-            "2j",
-            "1+2j",
-            "b'x'",
             "f'x'",
-            "...",
             "'a",
             "'a\nb'",
             "[1, 2",
@@ -667,11 +744,47 @@ mod tests {
             "~1",
             "(1,) (2,)",
         ] {
-            assert_eq!(literal_eval(text), None, "{text:?}");
+            assert_eq!(eval(text), None, "{text:?}");
         }
+        for text in ["...", "2j", "1+2j", "-1.5-2J", "b'\\xff'", "[1, ...]"] {
+            assert_eq!(
+                literal_eval(text),
+                Err(LiteralError::NoJsonForm),
+                "{text:?}"
+            );
+        }
+        assert_eq!(eval("b'x\\x41'"), Some(json!("xA")));
+        assert_eq!(eval("b'a' b'b'"), Some(json!("ab")));
+        assert_eq!(eval("'a' b'b'"), None);
+        assert_eq!(eval("b'\\u0041'"), Some(json!("\\u0041")));
+        assert_eq!(eval("-(-1)"), None);
+        for (text, want) in [
+            ("\n1", Some(json!(1))),
+            ("\n 1", None),
+            ("{1: 2,}", Some(json!({"1": 2}))),
+            ("{1,}", Some(json!([1]))),
+            ("0x_1f", Some(json!(31))),
+            ("+(1)", Some(json!(1))),
+            ("R'x'", Some(json!("x"))),
+            ("'''a\r\nb'''", Some(json!("a\nb"))),
+            ("[1, # c\n 2]", Some(json!([1, 2]))),
+            ("1\\\n", None),
+            ("None,None", Some(json!([null, null]))),
+            ("{**{}}", None),
+            ("[*[1]]", None),
+            ("0_1", None),
+            ("00.5", Some(json!(0.5))),
+            ("( )", Some(json!([]))),
+        ] {
+            assert_eq!(eval(text), want, "{text:?}");
+        }
+        for text in ["(1)+2j", "1_0j", "1e5j"] {
+            assert_eq!(literal_eval(text), Err(LiteralError::NoJsonForm), "{text:?}");
+        }
+        assert_eq!(eval("1j + 1"), None);
         let deep = format!("{}1{}", "[".repeat(300), "]".repeat(300));
-        assert_eq!(literal_eval(&deep), None);
+        assert_eq!(eval(&deep), None);
         let ok = format!("{}1{}", "[".repeat(100), "]".repeat(100));
-        assert!(literal_eval(&ok).is_some());
+        assert!(eval(&ok).is_some());
     }
 }

@@ -36,6 +36,19 @@ pub fn validate(value: &Value, ty: &FieldType) -> Result<Value, ValidationError>
     check(value, ty, &mut state).map_err(|errors| ValidationError::new(title(ty), errors))
 }
 
+/// The error for a Python literal that has no JSON form (`...`, `2j`, non-UTF-8 bytes): no
+/// field type accepts one (except `Any`, whose Python value could not be returned anyway).
+pub(super) fn no_json_form(text: &str, ty: &FieldType) -> ValidationError {
+    let mut error = LineError::new(
+        "no_json_form",
+        "Input should be a value with a JSON form, not a Python-only literal",
+        &Value::Null,
+    );
+    error.input_repr = text.to_owned();
+    error.input_type = "literal";
+    ValidationError::new(title(ty), vec![error])
+}
+
 /// How closely an input matched a type (pydantic's "exactness"); a union keeps the most
 /// exact success.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -278,7 +291,7 @@ fn finite_float(x: f64, input: &Value) -> Checked {
 
 /// pydantic's str → float (Python's `float()` grammar with ASCII digits): surrounding
 /// whitespace ignored, `_` allowed between digits, `inf`/`nan` spelled any case.
-pub(crate) fn parse_float_str(s: &str) -> Option<f64> {
+fn parse_float_str(s: &str) -> Option<f64> {
     let s = py_strip(s);
     let b = s.as_bytes();
     if b.iter().enumerate().any(|(i, &c)| {
@@ -414,7 +427,7 @@ fn check_dict(
 
 /// A validated dict key as a JSON object key, as pydantic's JSON dump writes it (`1`,
 /// `1.5`, `true`, `null`; strings unchanged). Containers cannot be keys.
-pub(crate) fn json_key(key: &Value) -> Option<String> {
+fn json_key(key: &Value) -> Option<String> {
     match key {
         Value::String(s) => Some(s.clone()),
         Value::Bool(b) => Some(b.to_string()),
