@@ -192,3 +192,228 @@ fn collapse(ty: &FieldType) -> &FieldType {
     }
     ty
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use serde_json::{json, Value};
+
+    use super::{parse_json_value, parse_value, ValueError};
+    use crate::signature::{EnumDef, EnumMember, FieldType, LiteralValue};
+
+    fn list(t: FieldType) -> FieldType {
+        FieldType::List(Box::new(t))
+    }
+
+    fn dict(v: FieldType) -> FieldType {
+        FieldType::Dict(Box::new(FieldType::Str), Box::new(v))
+    }
+
+    fn sentiment() -> FieldType {
+        FieldType::Literal(vec![
+            LiteralValue::Str("positive".into()),
+            LiteralValue::Str("negative".into()),
+        ])
+    }
+
+    fn color() -> FieldType {
+        let member = |name: &str, value: &str| EnumMember {
+            name: name.into(),
+            value: json!(value),
+        };
+        FieldType::Enum(Arc::new(EnumDef {
+            name: "Color".into(),
+            int_enum: false,
+            members: vec![member("RED", "red"), member("GREEN", "green")],
+        }))
+    }
+
+    fn priority() -> FieldType {
+        let member = |name: &str, value: i64| EnumMember {
+            name: name.into(),
+            value: json!(value),
+        };
+        FieldType::Enum(Arc::new(EnumDef {
+            name: "Priority".into(),
+            int_enum: true,
+            members: vec![member("LOW", 1), member("HIGH", 3)],
+        }))
+    }
+
+    /// Asserts `parse_value(text, ty)` gives `want` (`None`: an error).
+    fn check(ty: &FieldType, cases: &[(&str, Option<Value>)]) {
+        for (text, want) in cases {
+            let got = parse_value(text, ty).ok();
+            assert_eq!(&got, want, "parse_value({text:?}, {ty})");
+        }
+    }
+
+    #[test]
+    fn observed_coercions() {
+        check(
+            &FieldType::Bool,
+            &[
+                ("yes", Some(json!(true))),
+                ("1", Some(json!(true))),
+                ("'True'", Some(json!(true))),
+                ("True, because it is.", None),
+            ],
+        );
+        check(
+            &FieldType::Int,
+            &[
+                ("3.0", Some(json!(3))),
+                ("42", Some(json!(42))),
+                ("3.5", None),
+                ("42 apples", None),
+                ("1_000", Some(json!(1000))),
+            ],
+        );
+        check(
+            &FieldType::Float,
+            &[("3", Some(json!(3.0))), ("2.75", Some(json!(2.75)))],
+        );
+        check(
+            &list(FieldType::Int),
+            &[
+                ("1, 2", Some(json!([1, 2]))),
+                ("[1, 2, 3]", Some(json!([1, 2, 3]))),
+                ("(1, 2)", Some(json!([1, 2]))),
+            ],
+        );
+        check(
+            &list(FieldType::Str),
+            &[
+                ("```json\n[\"a\", \"b\"]\n```", Some(json!(["a", "b"]))),
+                ("hello", None),
+            ],
+        );
+        check(
+            &dict(FieldType::Int),
+            &[
+                ("{'a': 1}", Some(json!({"a": 1}))),
+                ("{\"a\": 1, \"b\": 2}", Some(json!({"a": 1, "b": 2}))),
+            ],
+        );
+        check(
+            &dict(FieldType::Float),
+            &[("{'a': 123_456.789}", Some(json!({"a": 123456.789})))],
+        );
+        check(
+            &FieldType::optional(FieldType::Int),
+            &[
+                ("null", Some(json!(null))),
+                ("None", Some(json!(null))),
+                ("7", Some(json!(7))),
+            ],
+        );
+    }
+
+    #[test]
+    fn strings_pass_through() {
+        check(
+            &FieldType::Str,
+            &[
+                ("  Paris \n", Some(json!("  Paris \n"))),
+                ("[1, 2]", Some(json!("[1, 2]"))),
+            ],
+        );
+        // `str | None` validates the raw text, so "None" stays a string.
+        check(
+            &FieldType::optional(FieldType::Str),
+            &[("None", Some(json!("None"))), ("5", Some(json!("5")))],
+        );
+        // Other unions go through JSON: "5" is the int 5.
+        check(
+            &FieldType::Union(vec![FieldType::Int, FieldType::Str]),
+            &[("5", Some(json!(5))), ("five", Some(json!("five")))],
+        );
+    }
+
+    #[test]
+    fn enums_by_value_then_name() {
+        check(
+            &color(),
+            &[
+                ("green", Some(json!("green"))),
+                ("GREEN", Some(json!("green"))),
+                ("Green", None),
+                ("'red'", None),
+            ],
+        );
+        // Text never equals an int value, so an IntEnum parses from text by name only.
+        check(&priority(), &[("HIGH", Some(json!(3))), ("3", None)]);
+        assert_eq!(parse_json_value(&json!(3), &priority()).unwrap(), json!(3));
+        assert!(matches!(
+            parse_value("blue", &color()),
+            Err(ValueError::NotAnEnumMember { .. })
+        ));
+    }
+
+    #[test]
+    fn literal_unwrapping() {
+        check(
+            &sentiment(),
+            &[
+                ("positive", Some(json!("positive"))),
+                ("'negative'", Some(json!("negative"))),
+                ("\"negative\"", Some(json!("negative"))),
+                (" Literal['positive'] ", Some(json!("positive"))),
+                ("str[negative]", Some(json!("negative"))),
+                ("Positive", None),
+                ("maybe", None),
+            ],
+        );
+        let ints = FieldType::Literal(vec![
+            LiteralValue::Int(1),
+            LiteralValue::Int(2),
+            LiteralValue::Int(3),
+        ]);
+        check(
+            &ints,
+            &[("3", Some(json!(3))), ("'2'", Some(json!(2))), ("4", None)],
+        );
+        // A non-string value equal to a member is kept as it is (Python's `in`).
+        assert_eq!(parse_json_value(&json!(3.0), &ints).unwrap(), json!(3.0));
+    }
+
+    #[test]
+    fn json_values() {
+        assert_eq!(
+            parse_json_value(&json!({"a": [1, null]}), &FieldType::Str).unwrap(),
+            json!("{'a': [1, None]}")
+        );
+        assert_eq!(
+            parse_json_value(&json!(null), &FieldType::Str).unwrap(),
+            json!("None")
+        );
+        assert_eq!(
+            parse_json_value(&json!(1.5), &FieldType::Str).unwrap(),
+            json!("1.5")
+        );
+        assert_eq!(
+            parse_json_value(&json!("[1, 2]"), &list(FieldType::Int)).unwrap(),
+            json!([1, 2])
+        );
+        assert_eq!(
+            parse_json_value(&json!(1), &FieldType::Float).unwrap(),
+            json!(1.0)
+        );
+        assert!(parse_json_value(&json!("a, b"), &list(FieldType::Str)).is_err());
+        assert!(parse_json_value(&json!(5), &FieldType::optional(FieldType::Str)).is_err());
+    }
+
+    #[test]
+    fn python_only_literals_fit_no_type() {
+        check(
+            &FieldType::Union(vec![FieldType::Int, FieldType::Str]),
+            &[("...", None), ("1+2j", None)],
+        );
+        check(&FieldType::Str, &[("...", Some(json!("...")))]);
+        check(
+            &FieldType::Union(vec![FieldType::Int, FieldType::Str]),
+            &[("b'x'", Some(json!("x")))],
+        );
+    }
+}

@@ -125,6 +125,11 @@ fn is_word(c: char) -> bool {
 
 /// If `line` is a section header, its field name and the stripped text after the marker.
 fn header(line: &str) -> Option<(&str, &str)> {
+    // Fast rejection of ordinary text: a header starts with `[` or with whitespace.
+    match line.as_bytes().first() {
+        Some(b'[' | b' ' | b'\t' | 0x0b | 0x0c | 0x1c..=0x1f | 0x80..) => {}
+        _ => return None,
+    }
     let indented = line.trim_start_matches(is_py_space);
     let after = indented.strip_prefix("[[ ## ")?;
     let name_len = after.find(|c: char| !is_word(c)).unwrap_or(after.len());

@@ -72,7 +72,7 @@ fn first_balanced_braces(text: &str) -> Option<Range<usize>> {
             b'{' => open.push(i),
             b'}' => {
                 if let Some(start) = open.pop() {
-                    if best.as_ref().map_or(true, |r| start < r.start) {
+                    if best.as_ref().is_none_or(|r| start < r.start) {
                         best = Some(start..i + 1);
                     }
                 }

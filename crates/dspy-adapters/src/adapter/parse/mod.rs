@@ -2,6 +2,9 @@
 //! DSPy 3.4.1's `parse` methods do. The shared last step, [`finish`], fills in output defaults
 //! and reports missing fields.
 
+// `ParseError` is the `Adapter::parse` error type; these functions return it as it is.
+#![allow(clippy::result_large_err)]
+
 mod chat;
 mod json;
 mod xml;
@@ -40,7 +43,7 @@ fn finish(
     completion: &str,
     found: Vec<Option<Value>>,
 ) -> Result<Values, ParseError> {
-    let mut values = Values::new();
+    let mut values = Values::with_capacity(spec.outputs().len());
     let mut missing = Vec::new();
     for (field, value) in spec.outputs().iter().zip(found) {
         let value = match (value, &field.default) {
