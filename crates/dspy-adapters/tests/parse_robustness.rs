@@ -10,15 +10,27 @@ use proptest::prelude::*;
 use serde_json::json;
 
 fn citation() -> FieldType {
-    let field = |name: &str, ty| ModelField { name: name.into(), ty, required: true, default: None, description: None };
+    let field = |name: &str, ty| ModelField {
+        name: name.into(),
+        ty,
+        required: true,
+        default: None,
+        description: None,
+    };
     FieldType::Model(Arc::new(ModelDef {
         name: "Citation".into(),
-        fields: vec![field("source", FieldType::Str), field("page", FieldType::Int)],
+        fields: vec![
+            field("source", FieldType::Str),
+            field("page", FieldType::Int),
+        ],
     }))
 }
 
 fn color() -> FieldType {
-    let member = |name: &str, value: &str| EnumMember { name: name.into(), value: json!(value) };
+    let member = |name: &str, value: &str| EnumMember {
+        name: name.into(),
+        value: json!(value),
+    };
     FieldType::Enum(Arc::new(EnumDef {
         name: "Color".into(),
         int_enum: false,
@@ -31,12 +43,32 @@ fn specs() -> Vec<SignatureSpec> {
     let list = |t| FieldType::List(Box::new(t));
     let outputs: Vec<Vec<(&str, FieldType)>> = vec![
         vec![("answer", FieldType::Str)],
-        vec![("answer", FieldType::Str), ("n", FieldType::Int), ("tags", list(FieldType::Str))],
-        vec![("x", FieldType::optional(FieldType::Float)), ("b", FieldType::Bool)],
-        vec![("c", citation()), ("cs", list(citation())), ("o", FieldType::optional(citation()))],
-        vec![("e", color()), ("u", FieldType::Union(vec![FieldType::Int, FieldType::Str, citation()]))],
         vec![
-            ("d", FieldType::Dict(Box::new(FieldType::Str), Box::new(list(FieldType::Int)))),
+            ("answer", FieldType::Str),
+            ("n", FieldType::Int),
+            ("tags", list(FieldType::Str)),
+        ],
+        vec![
+            ("x", FieldType::optional(FieldType::Float)),
+            ("b", FieldType::Bool),
+        ],
+        vec![
+            ("c", citation()),
+            ("cs", list(citation())),
+            ("o", FieldType::optional(citation())),
+        ],
+        vec![
+            ("e", color()),
+            (
+                "u",
+                FieldType::Union(vec![FieldType::Int, FieldType::Str, citation()]),
+            ),
+        ],
+        vec![
+            (
+                "d",
+                FieldType::Dict(Box::new(FieldType::Str), Box::new(list(FieldType::Int))),
+            ),
             ("t", FieldType::Tuple(vec![FieldType::Int, FieldType::Str])),
             ("a", FieldType::Any),
         ],
@@ -67,14 +99,92 @@ fn parse_all(completion: &str) {
 /// odd line breaks and Unicode.
 fn fragment() -> impl Strategy<Value = String> {
     const PIECES: &[&str] = &[
-        "[[ ## answer ## ]]", "[[ ## n ## ]]", "[[ ## tags ## ]]", "[[ ## c ## ]]", "[[ ## completed ## ]]",
-        "[[ ## ", " ## ]]", "[[", "]]", "<answer>", "</answer>", "<c>", "</c>", "<item>", "</item>", "<source>",
-        "</source>", "<page>", "</page>", "<entry key=\"k\">", "</entry>", "<![CDATA[", "]]>", "<!--", "-->",
-        "<?pi x?>", "&amp;", "&lt;", "&#233;", "&#xD800;", "&bogus;", "<", ">", "&", "{", "}", "[", "]", "(", ")",
-        "\"", "'", "'''", ",", ":", "\\", "\\u00e9", "\\ud800", "\\x41", "\\N{BULLET}", "True", "None", "null",
-        "1", "-3.5e-7", "1_000", "0x1F", "2j", "...", "1e999", "99999999999999999999999", "yes", "red", "GREEN",
-        "```json", "```", "\n", "\r\n", "\r", "\u{2028}", "\u{85}", "\x0b", "\x1c", " ", "\t", "\u{3000}",
-        "é", "😀", "\u{0}", "#", "//", "/*", "*/", "b'", "f'", "set()",
+        "[[ ## answer ## ]]",
+        "[[ ## n ## ]]",
+        "[[ ## tags ## ]]",
+        "[[ ## c ## ]]",
+        "[[ ## completed ## ]]",
+        "[[ ## ",
+        " ## ]]",
+        "[[",
+        "]]",
+        "<answer>",
+        "</answer>",
+        "<c>",
+        "</c>",
+        "<item>",
+        "</item>",
+        "<source>",
+        "</source>",
+        "<page>",
+        "</page>",
+        "<entry key=\"k\">",
+        "</entry>",
+        "<![CDATA[",
+        "]]>",
+        "<!--",
+        "-->",
+        "<?pi x?>",
+        "&amp;",
+        "&lt;",
+        "&#233;",
+        "&#xD800;",
+        "&bogus;",
+        "<",
+        ">",
+        "&",
+        "{",
+        "}",
+        "[",
+        "]",
+        "(",
+        ")",
+        "\"",
+        "'",
+        "'''",
+        ",",
+        ":",
+        "\\",
+        "\\u00e9",
+        "\\ud800",
+        "\\x41",
+        "\\N{BULLET}",
+        "True",
+        "None",
+        "null",
+        "1",
+        "-3.5e-7",
+        "1_000",
+        "0x1F",
+        "2j",
+        "...",
+        "1e999",
+        "99999999999999999999999",
+        "yes",
+        "red",
+        "GREEN",
+        "```json",
+        "```",
+        "\n",
+        "\r\n",
+        "\r",
+        "\u{2028}",
+        "\u{85}",
+        "\x0b",
+        "\x1c",
+        " ",
+        "\t",
+        "\u{3000}",
+        "é",
+        "😀",
+        "\u{0}",
+        "#",
+        "//",
+        "/*",
+        "*/",
+        "b'",
+        "f'",
+        "set()",
     ];
     prop_oneof![
         4 => proptest::sample::select(PIECES).prop_map(str::to_owned),
@@ -108,7 +218,11 @@ fn hostile_inputs_finish() {
         format!("[[ ## answer ## ]]\n{}", "(".repeat(deep)),
         format!("[[ ## n ## ]]\n{}", "[".repeat(deep)),
         format!("<c>{}x{}</c>", "<a>".repeat(deep), "</a>".repeat(deep)),
-        format!("<answer>{}x{}</answer>", "<a>".repeat(deep), "</a>".repeat(deep)),
+        format!(
+            "<answer>{}x{}</answer>",
+            "<a>".repeat(deep),
+            "</a>".repeat(deep)
+        ),
         format!("<answer>{}", "<a>".repeat(deep)),
         "[[ ## answer ## ]]\n".repeat(20_000),
         "[[ ## answer ## ]] x\r\n".repeat(20_000),
@@ -121,6 +235,10 @@ fn hostile_inputs_finish() {
         let started = Instant::now();
         parse_all(input);
         let took = started.elapsed();
-        assert!(took < Duration::from_secs(20), "took {took:?} on input starting {:?}", &input[..40.min(input.len())]);
+        assert!(
+            took < Duration::from_secs(20),
+            "took {took:?} on input starting {:?}",
+            &input[..40.min(input.len())]
+        );
     }
 }

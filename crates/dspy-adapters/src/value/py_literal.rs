@@ -674,10 +674,7 @@ mod tests {
         assert_eq!(eval("\"it's\""), Some(json!("it's")));
         assert_eq!(eval("'a' 'b'"), Some(json!("ab")));
         assert_eq!(eval("r'\\n'"), Some(json!("\\n")));
-        assert_eq!(
-            eval("'\\x41\\u00e9\\101\\d'"),
-            Some(json!("A\u{e9}A\\d"))
-        );
+        assert_eq!(eval("'\\x41\\u00e9\\101\\d'"), Some(json!("A\u{e9}A\\d")));
         assert_eq!(eval("'''a\nb'''"), Some(json!("a\nb")));
         assert_eq!(eval("1_000"), Some(json!(1000)));
         assert_eq!(eval("123_456.789"), Some(json!(123456.789)));
@@ -779,7 +776,11 @@ mod tests {
             assert_eq!(eval(text), want, "{text:?}");
         }
         for text in ["(1)+2j", "1_0j", "1e5j"] {
-            assert_eq!(literal_eval(text), Err(LiteralError::NoJsonForm), "{text:?}");
+            assert_eq!(
+                literal_eval(text),
+                Err(LiteralError::NoJsonForm),
+                "{text:?}"
+            );
         }
         assert_eq!(eval("1j + 1"), None);
         let deep = format!("{}1{}", "[".repeat(300), "]".repeat(300));

@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 use super::{error, finish};
 use crate::adapter::{AdapterKind, Values};
 use crate::render::py_repr::py_str;
+use crate::signature::LiteralValue;
 use crate::value::py_text::py_strip;
 use crate::value::{parse_json_value, union_members, validate, ValueError};
 use crate::{FieldType, ParseError, ParseErrorKind, SignatureSpec};
@@ -120,10 +121,7 @@ impl<'t> Shape<'t> {
         match ty {
             FieldType::Str => Kind::String,
             FieldType::Literal(members) => {
-                if members
-                    .iter()
-                    .all(|m| matches!(m, crate::signature::LiteralValue::Str(_)))
-                {
+                if members.iter().all(|m| matches!(m, LiteralValue::Str(_))) {
                     Kind::String
                 } else {
                     Kind::Other
