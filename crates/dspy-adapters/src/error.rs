@@ -16,7 +16,7 @@ pub struct ParseError {
     /// The raw completion text.
     pub completion: String,
     /// The signature's output field names, in order.
-    pub expected: Vec<String>,
+    pub expected: std::sync::Arc<[String]>,
 }
 
 /// What kind of parse failure happened.
@@ -70,6 +70,7 @@ impl fmt::Display for ParseError {
         match &self.kind {
             ParseErrorKind::FieldValue { field, value, reason } => match self.adapter {
                 AdapterKind::Json => write!(f, "Failed to parse field {field}: {reason}\n\n")?,
+                AdapterKind::Xml => write!(f, "Failed to parse field {field} with value {value}: {reason}\n\n")?,
                 _ => write!(
                     f,
                     "Failed to parse field {field} with value {value} from the LM response. Error message: {reason}\n\n"

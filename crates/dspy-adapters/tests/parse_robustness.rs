@@ -1,146 +1,268 @@
-//! Every adapter's `parse` takes arbitrary and adversarial text without panicking: it returns
-//! the signature's outputs or a typed error.
+//! Every adapter's `parse` takes arbitrary and adversarial text without panicking or overflowing
+//! the stack: it returns the signature's outputs or a typed error that describes itself.
 
 use std::sync::Arc;
 
-use dspy_adapters::signature::{EnumDef, EnumMember, LiteralValue, ModelDef, ModelField};
+use dspy_adapters::signature::{EnumDef, EnumMember, ModelDef, ModelField};
 use dspy_adapters::{AdapterKind, FieldSpec, FieldType, ParseErrorKind, SignatureSpec};
 use proptest::prelude::*;
 use serde_json::json;
 
-fn specs() -> Vec<SignatureSpec> {
-    let person = FieldType::Model(Arc::new(ModelDef {
-        name: "Person".into(),
+fn citation() -> FieldType {
+    let field = |name: &str, ty| ModelField {
+        name: name.into(),
+        ty,
+        required: true,
+        default: None,
+        description: None,
+    };
+    FieldType::Model(Arc::new(ModelDef {
         doc: None,
+        name: "Citation".into(),
         fields: vec![
-            ModelField {
-                name: "name".into(),
-                ty: FieldType::Str,
-                required: true,
-                default: None,
-                description: None,
-            },
-            ModelField {
-                name: "tags".into(),
-                ty: FieldType::List(Box::new(FieldType::Str)),
-                required: false,
-                default: Some(json!([])),
-                description: None,
-            },
+            field("source", FieldType::Str),
+            field("page", FieldType::Int),
         ],
-    }));
-    let color = FieldType::Enum(Arc::new(EnumDef {
+    }))
+}
+
+fn color() -> FieldType {
+    let member = |name: &str, value: &str| EnumMember {
+        name: name.into(),
+        value: json!(value),
+    };
+    FieldType::Enum(Arc::new(EnumDef {
+        doc: None,
         name: "Color".into(),
         int_enum: false,
-        doc: None,
-        members: vec![EnumMember {
-            name: "RED".into(),
-            value: json!("red"),
-        }],
-    }));
-    let typed = SignatureSpec::builder()
-        .input(FieldSpec::new("question", FieldType::Str))
-        .output(FieldSpec::new("answer", FieldType::Str))
-        .output(FieldSpec::new("score", FieldType::Int))
-        .output(FieldSpec::new(
-            "items",
-            FieldType::List(Box::new(FieldType::Float)),
-        ))
-        .output(FieldSpec::new("person", FieldType::optional(person)))
-        .output(FieldSpec::new("color", color))
-        .output(FieldSpec::new(
-            "label",
-            FieldType::Literal(vec![LiteralValue::Str("yes".into()), LiteralValue::Int(1)]),
-        ))
-        .output(FieldSpec::new(
-            "map",
-            FieldType::Dict(Box::new(FieldType::Str), Box::new(FieldType::Any)),
-        ))
-        .build()
-        .expect("valid spec");
-    vec![
-        SignatureSpec::parse("question -> answer").expect("valid"),
-        SignatureSpec::parse("a, b -> c: bool, d: tuple[int, str]").expect("valid"),
-        typed,
-    ]
+        members: vec![member("RED", "red"), member("GREEN", "green")],
+    }))
 }
 
-/// Fragments real (and broken) completions are made of.
-fn fragment() -> impl Strategy<Value = String> {
-    prop_oneof![
-        Just("[[ ## answer ## ]]".to_string()),
-        Just("[[ ## score ## ]]\n".to_string()),
-        Just("[[ ## completed ## ]]".to_string()),
-        Just("[[ ## ".to_string()),
-        Just(" ## ]]".to_string()),
-        Just("{\"answer\": ".to_string()),
-        Just("{'answer': '".to_string()),
-        Just("\"score\": 3.5,".to_string()),
-        Just("}".to_string()),
-        Just("]".to_string()),
-        Just("[".repeat(64)),
-        Just("{".repeat(64)),
-        Just("<answer>".to_string()),
-        Just("</answer>".to_string()),
-        Just("<person><name>x</name><tags><item>a</item></tags></person>".to_string()),
-        Just("<![CDATA[".to_string()),
-        Just("&amp;&lt;&#x1F600;&bogus;".to_string()),
-        Just("```json\n".to_string()),
-        Just("```".to_string()),
-        Just("\u{2028}\u{2029}\u{85}\r\n\r\x0b\x0c\x1c".to_string()),
-        Just("True None null NaN -Infinity 1e999 1_000".to_string()),
-        Just("é🦀\u{200d}\u{feff}".to_string()),
-        "\\PC{0,40}",
-        any::<String>(),
-    ]
+/// Signatures covering every kind of output type.
+fn specs() -> Vec<SignatureSpec> {
+    let list = |t| FieldType::List(Box::new(t));
+    let outputs: Vec<Vec<(&str, FieldType)>> = vec![
+        vec![("answer", FieldType::Str)],
+        vec![
+            ("answer", FieldType::Str),
+            ("n", FieldType::Int),
+            ("tags", list(FieldType::Str)),
+        ],
+        vec![
+            ("x", FieldType::optional(FieldType::Float)),
+            ("b", FieldType::Bool),
+        ],
+        vec![
+            ("c", citation()),
+            ("cs", list(citation())),
+            ("o", FieldType::optional(citation())),
+        ],
+        vec![
+            ("e", color()),
+            (
+                "u",
+                FieldType::Union(vec![FieldType::Int, FieldType::Str, citation()]),
+            ),
+        ],
+        vec![
+            (
+                "d",
+                FieldType::Dict(Box::new(FieldType::Str), Box::new(list(FieldType::Int))),
+            ),
+            ("t", FieldType::Tuple(vec![FieldType::Int, FieldType::Str])),
+            ("a", FieldType::Any),
+        ],
+    ];
+    outputs
+        .into_iter()
+        .map(|outs| {
+            let mut b = SignatureSpec::builder().input(FieldSpec::new("question", FieldType::Str));
+            for (name, ty) in outs {
+                b = b.output(FieldSpec::new(name, ty));
+            }
+            b.build().expect("valid spec")
+        })
+        .collect()
 }
 
-fn completion() -> impl Strategy<Value = String> {
-    prop::collection::vec(fragment(), 0..24).prop_map(|parts| parts.concat())
-}
+const ADAPTERS: [AdapterKind; 3] = [AdapterKind::Chat, AdapterKind::Json, AdapterKind::Xml];
 
-fn check(text: &str) {
+/// Parses `completion` with every adapter and signature; an `Ok` holds every output field, an
+/// error names its adapter, keeps the raw text, and a missing-fields error names what is missing.
+fn parse_all(completion: &str) {
     for spec in specs() {
-        for kind in [AdapterKind::Chat, AdapterKind::Json, AdapterKind::Xml] {
-            match kind.adapter().parse(&spec, text) {
+        for kind in ADAPTERS {
+            match kind.adapter().parse(&spec, completion) {
                 Ok(values) => {
                     for field in spec.outputs() {
                         assert!(
                             values.contains_key(&field.name),
-                            "{kind}: output `{}` missing from Ok",
+                            "{kind}: output `{}` missing from an Ok result",
                             field.name
                         );
                     }
+                    assert_eq!(
+                        values.len(),
+                        spec.outputs().len(),
+                        "{kind}: extra keys in {values:?}"
+                    );
                 }
                 Err(e) => {
                     assert_eq!(e.adapter, kind);
-                    assert_eq!(e.completion, text);
+                    assert_eq!(e.completion, completion);
                     if let ParseErrorKind::MissingFields { missing, .. } = &e.kind {
                         assert!(
                             !missing.is_empty(),
                             "{kind}: missing_fields error with nothing missing"
                         );
                     }
+                    assert!(!e.to_string().is_empty());
                 }
             }
         }
     }
 }
 
+/// Pieces LM output (and hostile input) is made of: markers, tags, JSON and Python syntax,
+/// odd line breaks and Unicode.
+fn fragment() -> impl Strategy<Value = String> {
+    const PIECES: &[&str] = &[
+        "[[ ## answer ## ]]",
+        "[[ ## n ## ]]",
+        "[[ ## tags ## ]]",
+        "[[ ## c ## ]]",
+        "[[ ## completed ## ]]",
+        "[[ ## ",
+        " ## ]]",
+        "[[",
+        "]]",
+        "<answer>",
+        "</answer>",
+        "<c>",
+        "</c>",
+        "<item>",
+        "</item>",
+        "<source>",
+        "</source>",
+        "<page>",
+        "</page>",
+        "<entry key=\"k\">",
+        "</entry>",
+        "<![CDATA[",
+        "]]>",
+        "<!--",
+        "-->",
+        "<?pi x?>",
+        "&amp;",
+        "&lt;",
+        "&#233;",
+        "&#xD800;",
+        "&bogus;",
+        "<",
+        ">",
+        "&",
+        "{",
+        "}",
+        "[",
+        "]",
+        "(",
+        ")",
+        "\"",
+        "'",
+        "'''",
+        ",",
+        ":",
+        "\\",
+        "\\u00e9",
+        "\\ud800",
+        "\\x41",
+        "\\N{BULLET}",
+        "True",
+        "None",
+        "null",
+        "1",
+        "-3.5e-7",
+        "1_000",
+        "0x1F",
+        "2j",
+        "...",
+        "1e999",
+        "99999999999999999999999",
+        "yes",
+        "red",
+        "GREEN",
+        "```json",
+        "```",
+        "\n",
+        "\r\n",
+        "\r",
+        "\u{2028}",
+        "\u{85}",
+        "\x0b",
+        "\x1c",
+        " ",
+        "\t",
+        "\u{3000}",
+        "é",
+        "😀",
+        "\u{0}",
+        "#",
+        "//",
+        "/*",
+        "*/",
+        "b'",
+        "f'",
+        "set()",
+    ];
+    prop_oneof![
+        4 => proptest::sample::select(PIECES).prop_map(str::to_owned),
+        1 => "\\PC{0,8}",
+    ]
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
 
     #[test]
-    fn parse_never_panics(text in completion()) {
-        check(&text);
+    fn parse_never_panics(parts in proptest::collection::vec(fragment(), 0..40)) {
+        parse_all(&parts.concat());
+    }
+
+    #[test]
+    fn parse_never_panics_on_any_text(text in "\\PC{0,200}") {
+        parse_all(&text);
     }
 }
 
+/// Deep nesting, long inputs and many sections finish without overflowing the stack.
 #[test]
-fn deep_nesting_and_huge_inputs() {
-    check(&"[".repeat(200_000));
-    check(&"{\"a\":".repeat(100_000));
-    check(&"<a>".repeat(50_000));
-    check(&format!("[[ ## answer ## ]]\n{}", "x".repeat(2_000_000)));
-    check(&"[[ ## answer ## ]]\n".repeat(20_000));
+fn hostile_inputs_finish() {
+    let deep = 20_000;
+    let inputs = [
+        "[".repeat(deep),
+        "{".repeat(deep),
+        format!("{}1{}", "[".repeat(deep), "]".repeat(deep)),
+        format!("{}{}", "{\"a\":".repeat(deep), "}".repeat(deep)),
+        format!("[[ ## answer ## ]]\n{}", "(".repeat(deep)),
+        format!("[[ ## n ## ]]\n{}", "[".repeat(deep)),
+        format!("<c>{}x{}</c>", "<a>".repeat(deep), "</a>".repeat(deep)),
+        format!(
+            "<answer>{}x{}</answer>",
+            "<a>".repeat(deep),
+            "</a>".repeat(deep)
+        ),
+        format!("<answer>{}", "<a>".repeat(deep)),
+        "[[ ## answer ## ]]\n".repeat(20_000),
+        "[[ ## answer ## ]] x\r\n".repeat(20_000),
+        "x\n".repeat(200_000),
+        "<answer>x</answer>".repeat(20_000),
+        format!("{{\"answer\": \"{}\"}}", "a".repeat(1_000_000)),
+        "{".repeat(40_000) + &"}".repeat(10),
+        "[".repeat(200_000),
+        format!("[[ ## answer ## ]]\n{}", "x".repeat(2_000_000)),
+    ];
+    for input in &inputs {
+        parse_all(input);
+    }
 }

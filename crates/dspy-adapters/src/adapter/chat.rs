@@ -5,7 +5,7 @@ use serde_json::Value;
 use super::layout::{self, Entry, Style};
 use super::{Adapter, AdapterKind, Values};
 use crate::signature::{FieldRole, FieldSpec, FieldType};
-use crate::{Message, ParseError, ParseErrorKind, SignatureSpec};
+use crate::{Message, ParseError, SignatureSpec};
 
 /// DSPy's `ChatAdapter`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -21,14 +21,7 @@ impl Adapter for ChatAdapter {
     }
 
     fn parse(&self, spec: &SignatureSpec, completion: &str) -> Result<Values, ParseError> {
-        Err(ParseError {
-            adapter: AdapterKind::Chat,
-            kind: ParseErrorKind::Malformed {
-                reason: "not implemented yet".to_string(),
-            },
-            completion: completion.to_string(),
-            expected: spec.outputs().iter().map(|f| f.name.clone()).collect(),
-        })
+        super::parse::parse_chat(spec, completion)
     }
 }
 

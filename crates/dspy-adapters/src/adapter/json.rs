@@ -7,7 +7,7 @@ use super::layout::{self, Entry, Style};
 use super::{Adapter, AdapterKind, Values};
 use crate::render::py_json;
 use crate::signature::{FieldRole, FieldSpec};
-use crate::{Message, ParseError, ParseErrorKind, SignatureSpec};
+use crate::{Message, ParseError, SignatureSpec};
 
 /// DSPy's `JSONAdapter`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -23,14 +23,7 @@ impl Adapter for JsonAdapter {
     }
 
     fn parse(&self, spec: &SignatureSpec, completion: &str) -> Result<Values, ParseError> {
-        Err(ParseError {
-            adapter: AdapterKind::Json,
-            kind: ParseErrorKind::Malformed {
-                reason: "not implemented yet".to_string(),
-            },
-            completion: completion.to_string(),
-            expected: spec.outputs().iter().map(|f| f.name.clone()).collect(),
-        })
+        super::parse::parse_json(spec, completion)
     }
 }
 

@@ -6,6 +6,7 @@
 mod chat;
 mod json;
 mod layout;
+mod parse;
 mod xml;
 
 use std::fmt;

@@ -1,1 +1,2724 @@
 //! A port of the behaviour of Python's `json_repair.loads` (0.64.6) that DSPy relies on.
+//!
+//! LMs asked for JSON often answer with something close to it: a fenced code block, prose
+//! around the object, single quotes, Python literals (`True`, `None`), unquoted keys, trailing
+//! commas, comments, or output cut off mid-object. [`loads`] reads all of that the way
+//! `json_repair.loads` does, so a Rust program gets the same values Python DSPy would.
+//!
+//! The implementation mirrors json_repair's observable behaviour (checked against the Python
+//! library on a differential corpus, see `tests/json_repair.rs`), not its code. It works on the
+//! text as a sequence of Unicode scalar values, like Python string indexing does.
+//!
+//! Differences from Python that cannot be avoided with `serde_json::Value`:
+//! * Non-finite floats (`NaN`, `Infinity`, `1e999`) become the strings `"NaN"`, `"Infinity"`
+//!   and `"-Infinity"`.
+//! * Integers beyond `i64`/`u64` become `f64` (or, beyond `f64`'s range, a string of digits),
+//!   where Python keeps an exact `int`.
+//! * Lone UTF-16 surrogates from `\uXXXX` escapes become U+FFFD.
+//! * Nesting deeper than [`MAX_DEPTH`] levels is cut off (the rest of the input is dropped)
+//!   where Python raises a `RecursionError`.
+
+use serde_json::{Map, Number, Value};
+
+/// How deep containers may nest before the rest of the input is dropped.
+pub const MAX_DEPTH: usize = 512;
+
+/// How many characters the parser may move in total when it edits its own input (json_repair
+/// inserts a `{` to split objects with duplicate keys, and un-escapes `{\"a\": ...}`). Past this
+/// budget those repairs are skipped, which keeps pathological inputs linear.
+const EDIT_BUDGET: usize = 1 << 25;
+
+/// Reads `text` as JSON, repairing what LMs commonly get wrong; never fails.
+/// Returns `Value::String(String::new())` when nothing JSON-like is found (as json_repair does).
+///
+/// ```
+/// use dspy_adapters::value::json_repair::loads;
+/// use serde_json::json;
+///
+/// let text = "Sure! ```json\n{'answer': True, items: [1, 2,], // done\n}\n```";
+/// assert_eq!(loads(text), json!({"answer": true, "items": [1, 2]}));
+/// assert_eq!(loads("no json here"), json!(""));
+/// ```
+pub fn loads(text: &str) -> Value {
+    let chars: Vec<char> = text.chars().collect();
+    if let Some(value) = strict::decode_document(&chars) {
+        return value;
+    }
+    Parser::new(chars).parse()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Character classes (Python's `str` predicates)
+// ---------------------------------------------------------------------------------------------
+
+/// Python's `str.isspace()` for one character.
+fn is_space(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '\u{1c}'..='\u{1f}')
+}
+
+/// Python's `str.isalpha()` (approximately, outside ASCII).
+fn is_alpha(c: char) -> bool {
+    c.is_alphabetic()
+}
+
+/// Python's `str.isalnum()` (approximately, outside ASCII).
+fn is_alnum(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+/// Python's `str.isdigit()` (approximately, outside ASCII).
+fn is_digit(c: char) -> bool {
+    c.is_ascii_digit() || (!c.is_ascii() && c.is_numeric())
+}
+
+/// The quote characters json_repair accepts around strings.
+fn is_quote(c: char) -> bool {
+    matches!(c, '"' | '\'' | '\u{201c}' | '\u{201d}')
+}
+
+fn is_quote_opt(c: Option<char>) -> bool {
+    c.is_some_and(is_quote)
+}
+
+/// The closing quote for an opening one (only the left smart quote differs).
+fn matching_quote(c: char) -> char {
+    if c == '\u{201c}' {
+        '\u{201d}'
+    } else {
+        c
+    }
+}
+
+fn is_opener(c: char) -> bool {
+    matches!(c, '[' | '{' | '(')
+}
+
+fn closer_of(c: char) -> char {
+    match c {
+        '[' => ']',
+        '{' => '}',
+        _ => ')',
+    }
+}
+
+/// `c in chars`, where `None` is never a member.
+fn one_of(c: Option<char>, chars: &[char]) -> bool {
+    c.is_some_and(|c| chars.contains(&c))
+}
+
+/// Python's `str.strip()` family on a char slice.
+fn rstrip(v: &mut Vec<char>) {
+    while v.last().is_some_and(|&c| is_space(c)) {
+        v.pop();
+    }
+}
+
+fn lstrip(v: &[char]) -> &[char] {
+    let start = v.iter().position(|&c| !is_space(c)).unwrap_or(v.len());
+    v.get(start..).unwrap_or(&[])
+}
+
+fn contains_seq(hay: &[char], needle: &[char]) -> bool {
+    needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Replaces every `\q` (backslash then `quote`) with `quote`, left to right.
+fn unescape_quote(v: &[char], quote: char) -> Vec<char> {
+    let mut out = Vec::with_capacity(v.len());
+    let mut i = 0;
+    while let Some(&c) = v.get(i) {
+        if c == '\\' && v.get(i + 1) == Some(&quote) {
+            out.push(quote);
+            i += 2;
+        } else {
+            out.push(c);
+            i += 1;
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Python-like values
+// ---------------------------------------------------------------------------------------------
+
+fn empty_string() -> Value {
+    Value::String(String::new())
+}
+
+/// Python truthiness.
+fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => {
+            if let Some(u) = n.as_u64() {
+                u != 0
+            } else if let Some(i) = n.as_i64() {
+                i != 0
+            } else {
+                n.as_f64().is_some_and(|f| f != 0.0)
+            }
+        }
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+    }
+}
+
+/// An empty `str`, `list` or `dict`.
+fn strictly_empty(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        _ => false,
+    }
+}
+
+/// Python type identity for the values json_repair produces.
+fn same_type(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.is_f64() == y.is_f64(),
+        _ => std::mem::discriminant(a) == std::mem::discriminant(b),
+    }
+}
+
+/// Same types and the same keys all the way down (values of scalars are not compared).
+fn same_shape(a: &Value, b: &Value) -> bool {
+    if !same_type(a, b) {
+        return false;
+    }
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| same_shape(v, w)))
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same_shape(v, w))
+        }
+        _ => true,
+    }
+}
+
+/// A float, with non-finite values (which JSON cannot hold) spelled as Python's `json` would.
+fn float_value(f: f64) -> Value {
+    match Number::from_f64(f) {
+        Some(n) => Value::Number(n),
+        None if f.is_nan() => Value::String("NaN".into()),
+        None if f > 0.0 => Value::String("Infinity".into()),
+        None => Value::String("-Infinity".into()),
+    }
+}
+
+/// An integer from an optional `-` and ASCII digits (the caller checks the syntax).
+fn int_value(negative: bool, digits: &str) -> Value {
+    if let Ok(u) = digits.parse::<u64>() {
+        if !negative || u == 0 {
+            return Value::from(u);
+        }
+        if let Ok(i) = i64::try_from(-i128::from(u)) {
+            return Value::from(i);
+        }
+    }
+    let sign = if negative { "-" } else { "" };
+    let trimmed = digits.trim_start_matches('0');
+    match format!("{sign}{trimmed}").parse::<f64>() {
+        Ok(f) if f.is_finite() => float_value(f),
+        _ => Value::String(format!("{sign}{trimmed}")),
+    }
+}
+
+/// Python's `int(s)` for the characters a number can be made of; `None` when it would raise.
+fn py_int(s: &str) -> Option<Value> {
+    let (negative, digits) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(int_value(negative, digits))
+}
+
+/// Python's `float(s)` for the characters a number can be made of; `None` when it would raise.
+fn py_float(s: &str) -> Option<Value> {
+    let body = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(pos) => (&body[..pos], Some(&body[pos + 1..])),
+        None => (body, None),
+    };
+    let (int_part, frac_part) = match mantissa.find('.') {
+        Some(pos) => (&mantissa[..pos], &mantissa[pos + 1..]),
+        None => (mantissa, ""),
+    };
+    let all_digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    if !all_digits(int_part) || !all_digits(frac_part) || int_part.len() + frac_part.len() == 0 {
+        return None;
+    }
+    if let Some(exp) = exponent {
+        let exp = exp.strip_prefix(['-', '+']).unwrap_or(exp);
+        if exp.is_empty() || !all_digits(exp) {
+            return None;
+        }
+    }
+    s.parse::<f64>().ok().map(float_value)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Strict JSON (Python's `json` module: accepts NaN/Infinity, keeps lone surrogates)
+// ---------------------------------------------------------------------------------------------
+
+mod strict {
+    //! Python's `json.loads` / `JSONDecoder.raw_decode`, on a char slice.
+
+    use super::{float_value, int_value, MAX_DEPTH};
+    use serde_json::{Map, Value};
+
+    /// `json.loads(text)`: one value with only JSON whitespace around it.
+    pub(super) fn decode_document(s: &[char]) -> Option<Value> {
+        let mut d = Decoder {
+            s,
+            pos: 0,
+            depth: 0,
+        };
+        d.skip_ws();
+        let value = d.value()?;
+        d.skip_ws();
+        (d.pos == s.len()).then_some(value)
+    }
+
+    /// `JSONDecoder().raw_decode(s[start:])`: a value right at `start`; returns it and the
+    /// position just after it.
+    pub(super) fn raw_decode(s: &[char], start: usize) -> Option<(Value, usize)> {
+        let mut d = Decoder {
+            s,
+            pos: start,
+            depth: 0,
+        };
+        let value = d.value()?;
+        Some((value, d.pos))
+    }
+
+    struct Decoder<'a> {
+        s: &'a [char],
+        pos: usize,
+        depth: usize,
+    }
+
+    impl Decoder<'_> {
+        fn peek(&self) -> Option<char> {
+            self.s.get(self.pos).copied()
+        }
+
+        fn skip_ws(&mut self) {
+            while matches!(self.peek(), Some(' ' | '\t' | '\n' | '\r')) {
+                self.pos += 1;
+            }
+        }
+
+        fn eat_word(&mut self, word: &str) -> bool {
+            let n = word.chars().count();
+            let matches = self
+                .s
+                .get(self.pos..self.pos + n)
+                .is_some_and(|w| w.iter().copied().eq(word.chars()));
+            if matches {
+                self.pos += n;
+            }
+            matches
+        }
+
+        fn value(&mut self) -> Option<Value> {
+            match self.peek()? {
+                '"' => self.string().map(Value::String),
+                '{' => self.nested(Self::object),
+                '[' => self.nested(Self::array),
+                'n' if self.eat_word("null") => Some(Value::Null),
+                't' if self.eat_word("true") => Some(Value::Bool(true)),
+                'f' if self.eat_word("false") => Some(Value::Bool(false)),
+                'N' if self.eat_word("NaN") => Some(float_value(f64::NAN)),
+                'I' if self.eat_word("Infinity") => Some(float_value(f64::INFINITY)),
+                '-' if self.eat_word("-Infinity") => Some(float_value(f64::NEG_INFINITY)),
+                _ => self.number(),
+            }
+        }
+
+        fn nested(&mut self, f: fn(&mut Self) -> Option<Value>) -> Option<Value> {
+            if self.depth >= MAX_DEPTH {
+                return None;
+            }
+            self.depth += 1;
+            let v = f(self);
+            self.depth -= 1;
+            v
+        }
+
+        fn digits(&mut self) -> usize {
+            let start = self.pos;
+            while self.peek().is_some_and(|c| c.is_ascii_digit()) {
+                self.pos += 1;
+            }
+            self.pos - start
+        }
+
+        fn number(&mut self) -> Option<Value> {
+            let start = self.pos;
+            let negative = self.peek() == Some('-');
+            if negative {
+                self.pos += 1;
+            }
+            match self.peek() {
+                Some('0') => self.pos += 1,
+                Some('1'..='9') => {
+                    self.digits();
+                }
+                _ => return None,
+            }
+            let int_end = self.pos;
+            let mut is_float = false;
+            if self.peek() == Some('.')
+                && self.s.get(self.pos + 1).is_some_and(char::is_ascii_digit)
+            {
+                self.pos += 1;
+                self.digits();
+                is_float = true;
+            }
+            if matches!(self.peek(), Some('e' | 'E')) {
+                let e_start = self.pos;
+                self.pos += 1;
+                if matches!(self.peek(), Some('-' | '+')) {
+                    self.pos += 1;
+                }
+                if self.digits() > 0 {
+                    is_float = true;
+                } else {
+                    self.pos = e_start;
+                }
+            }
+            let text: String = self.s.get(start..self.pos)?.iter().collect();
+            if is_float {
+                text.parse::<f64>().ok().map(float_value)
+            } else {
+                let digits: String = self
+                    .s
+                    .get(start + usize::from(negative)..int_end)?
+                    .iter()
+                    .collect();
+                Some(int_value(negative, &digits))
+            }
+        }
+
+        fn hex4(&self, at: usize) -> Option<u32> {
+            let chunk = self.s.get(at..at + 4)?;
+            let mut v = 0u32;
+            for c in chunk {
+                v = v * 16 + c.to_digit(16)?;
+            }
+            Some(v)
+        }
+
+        fn string(&mut self) -> Option<String> {
+            self.pos += 1; // opening quote
+            let mut out = String::new();
+            loop {
+                let c = self.peek()?;
+                self.pos += 1;
+                match c {
+                    '"' => return Some(out),
+                    '\\' => {
+                        let e = self.peek()?;
+                        self.pos += 1;
+                        match e {
+                            '"' => out.push('"'),
+                            '\\' => out.push('\\'),
+                            '/' => out.push('/'),
+                            'b' => out.push('\u{8}'),
+                            'f' => out.push('\u{c}'),
+                            'n' => out.push('\n'),
+                            'r' => out.push('\r'),
+                            't' => out.push('\t'),
+                            'u' => {
+                                let hi = self.hex4(self.pos)?;
+                                self.pos += 4;
+                                let code = if (0xd800..0xdc00).contains(&hi)
+                                    && self.s.get(self.pos) == Some(&'\\')
+                                    && self.s.get(self.pos + 1) == Some(&'u')
+                                {
+                                    match self.hex4(self.pos + 2) {
+                                        Some(lo) if (0xdc00..0xe000).contains(&lo) => {
+                                            self.pos += 6;
+                                            0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00)
+                                        }
+                                        _ => hi,
+                                    }
+                                } else {
+                                    hi
+                                };
+                                out.push(char::from_u32(code).unwrap_or('\u{fffd}'));
+                            }
+                            _ => return None,
+                        }
+                    }
+                    c if (c as u32) < 0x20 => return None,
+                    c => out.push(c),
+                }
+            }
+        }
+
+        fn object(&mut self) -> Option<Value> {
+            self.pos += 1;
+            let mut map = Map::new();
+            self.skip_ws();
+            if self.peek() == Some('}') {
+                self.pos += 1;
+                return Some(Value::Object(map));
+            }
+            loop {
+                if self.peek() != Some('"') {
+                    return None;
+                }
+                let key = self.string()?;
+                self.skip_ws();
+                if self.peek() != Some(':') {
+                    return None;
+                }
+                self.pos += 1;
+                self.skip_ws();
+                let value = self.value()?;
+                map.insert(key, value);
+                self.skip_ws();
+                match self.peek()? {
+                    ',' => {
+                        self.pos += 1;
+                        self.skip_ws();
+                    }
+                    '}' => {
+                        self.pos += 1;
+                        return Some(Value::Object(map));
+                    }
+                    _ => return None,
+                }
+            }
+        }
+
+        fn array(&mut self) -> Option<Value> {
+            self.pos += 1;
+            let mut items = Vec::new();
+            self.skip_ws();
+            if self.peek() == Some(']') {
+                self.pos += 1;
+                return Some(Value::Array(items));
+            }
+            loop {
+                items.push(self.value()?);
+                self.skip_ws();
+                match self.peek()? {
+                    ',' => {
+                        self.pos += 1;
+                        self.skip_ws();
+                    }
+                    ']' => {
+                        self.pos += 1;
+                        return Some(Value::Array(items));
+                    }
+                    _ => return None,
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The repairing parser
+// ---------------------------------------------------------------------------------------------
+
+/// Where the parser is: json_repair's context stack.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ctx {
+    ObjectKey,
+    ObjectValue,
+    Array,
+}
+
+impl Ctx {
+    fn slot(self) -> usize {
+        match self {
+            Ctx::ObjectKey => 0,
+            Ctx::ObjectValue => 1,
+            Ctx::Array => 2,
+        }
+    }
+}
+
+/// How the empty result of an object parse should be repaired.
+enum EmptyObjectRepair {
+    Keep,
+    Array,
+    Object(Vec<char>),
+}
+
+struct Parser {
+    /// The text, one entry per Unicode scalar value (Python string indexing).
+    s: Vec<char>,
+    /// The cursor; may run one past the end.
+    index: usize,
+    ctx: Vec<Ctx>,
+    /// How many of each context are on `ctx`, for O(1) membership tests.
+    ctx_counts: [usize; 3],
+    /// Contexts to enter around the next value parse.
+    deferred: Vec<Ctx>,
+    tried_valid_suffix: bool,
+    depth: usize,
+    edit_budget: usize,
+}
+
+impl Parser {
+    fn new(s: Vec<char>) -> Self {
+        Parser {
+            s,
+            index: 0,
+            ctx: Vec::new(),
+            ctx_counts: [0; 3],
+            deferred: Vec::new(),
+            tried_valid_suffix: false,
+            depth: 0,
+            edit_budget: EDIT_BUDGET,
+        }
+    }
+
+    // --- context -------------------------------------------------------------------------
+
+    fn push_ctx(&mut self, c: Ctx) {
+        self.ctx.push(c);
+        self.ctx_counts[c.slot()] += 1;
+    }
+
+    fn pop_ctx(&mut self) {
+        if let Some(c) = self.ctx.pop() {
+            self.ctx_counts[c.slot()] -= 1;
+        }
+    }
+
+    fn clear_ctx(&mut self) {
+        self.ctx.clear();
+        self.ctx_counts = [0; 3];
+    }
+
+    fn current(&self) -> Option<Ctx> {
+        self.ctx.last().copied()
+    }
+
+    fn is_current(&self, c: Ctx) -> bool {
+        self.current() == Some(c)
+    }
+
+    fn in_ctx(&self, c: Ctx) -> bool {
+        self.ctx_counts[c.slot()] > 0
+    }
+
+    fn ctx_empty(&self) -> bool {
+        self.ctx.is_empty()
+    }
+
+    // --- cursor --------------------------------------------------------------------------
+
+    fn len(&self) -> usize {
+        self.s.len()
+    }
+
+    /// The character at absolute position `pos`, with Python's negative indexing.
+    fn at(&self, pos: isize) -> Option<char> {
+        let len = self.s.len() as isize;
+        let p = if pos < 0 { pos + len } else { pos };
+        if p < 0 {
+            return None;
+        }
+        self.s.get(p as usize).copied()
+    }
+
+    fn abs(&self, off: isize) -> isize {
+        self.index as isize + off
+    }
+
+    /// The character `off` positions from the cursor.
+    fn ch(&self, off: isize) -> Option<char> {
+        self.at(self.abs(off))
+    }
+
+    fn cur(&self) -> Option<char> {
+        self.s.get(self.index).copied()
+    }
+
+    /// `s[a:b]` with Python's clamping, for non-negative bounds.
+    fn slice(&self, a: usize, b: usize) -> &[char] {
+        let b = b.min(self.len());
+        self.s.get(a.min(b)..b).unwrap_or(&[])
+    }
+
+    fn back(&mut self, n: usize) {
+        self.index = self.index.saturating_sub(n);
+    }
+
+    fn skip_whitespaces(&mut self) {
+        while self.cur().is_some_and(is_space) {
+            self.index += 1;
+        }
+    }
+
+    fn skip_whitespace_and_comments(&mut self) {
+        loop {
+            self.skip_whitespaces();
+            let c = self.cur();
+            let starts_comment =
+                c == Some('#') || (c == Some('/') && one_of(self.ch(1), &['/', '*']));
+            if !starts_comment {
+                return;
+            }
+            self.skip_comment();
+        }
+    }
+
+    /// The offset of the first non-whitespace character at or after offset `idx`.
+    fn scroll(&self, mut idx: isize) -> isize {
+        loop {
+            let pos = self.abs(idx);
+            match self.at(pos) {
+                Some(c) if pos >= 0 && is_space(c) => idx += 1,
+                _ => return idx,
+            }
+        }
+    }
+
+    /// The offset of the last non-whitespace character at or before offset `idx`.
+    fn scroll_back(&self, mut idx: isize) -> isize {
+        loop {
+            let pos = self.abs(idx);
+            match self.at(pos) {
+                Some(c) if pos >= 0 && is_space(c) => idx -= 1,
+                _ => return idx,
+            }
+        }
+    }
+
+    /// The offset of the first of `targets` at or after offset `idx` that is not escaped by
+    /// an odd run of backslashes; the offset of the end of the text when there is none.
+    fn skip_to(&self, targets: &[char], idx: isize) -> isize {
+        let mut i = self.abs(idx).max(0) as usize;
+        let mut backslashes = 0usize;
+        while let Some(&c) = self.s.get(i) {
+            if c == '\\' {
+                backslashes += 1;
+            } else {
+                if targets.contains(&c) && backslashes & 1 == 0 {
+                    return i as isize - self.index as isize;
+                }
+                backslashes = 0;
+            }
+            i += 1;
+        }
+        self.len() as isize - self.index as isize
+    }
+
+    fn skip_to_char(&self, target: char, idx: isize) -> isize {
+        self.skip_to(&[target], idx)
+    }
+
+    /// Spends `cost` from the edit budget; false when it is exhausted.
+    fn spend(&mut self, cost: usize) -> bool {
+        if cost > self.edit_budget {
+            return false;
+        }
+        self.edit_budget -= cost;
+        true
+    }
+
+    // --- top level -----------------------------------------------------------------------
+
+    fn parse(&mut self) -> Value {
+        let first = self.parse_json();
+        if self.index >= self.len() {
+            return first;
+        }
+        let mut values = vec![first];
+        while self.index < self.len() {
+            self.clear_ctx();
+            self.deferred.clear();
+            let comma_separated = self.next_top_level_value_is_comma_separated();
+            let before = self.index;
+            let j = self.parse_json();
+            if truthy(&j) {
+                let replace = match values.last() {
+                    Some(last) => (!comma_separated && same_shape(last, &j)) || !truthy(last),
+                    None => false,
+                };
+                if replace {
+                    values.pop();
+                }
+                values.push(j);
+                if self.index == before {
+                    self.index += 1;
+                }
+            } else {
+                self.index += 1;
+            }
+        }
+        if values.len() == 1 {
+            values.pop().unwrap_or_else(empty_string)
+        } else {
+            Value::Array(values)
+        }
+    }
+
+    fn next_top_level_value_is_comma_separated(&self) -> bool {
+        if self.ch(self.scroll(0)) == Some(',') {
+            return true;
+        }
+        let mut i = self.index;
+        while i > 0 && self.s.get(i - 1).is_some_and(|&c| is_space(c)) {
+            i -= 1;
+        }
+        i > 0 && self.s.get(i - 1) == Some(&',')
+    }
+
+    /// At the very start of the text: does the first container close and get followed by
+    /// something other than a comma? (Anywhere else: always true.)
+    fn initial_container_has_non_comma_trailing_content(&self) -> bool {
+        if self.index != 0 {
+            return true;
+        }
+        let mut stack: Vec<char> = Vec::new();
+        let mut in_string = false;
+        let mut escaped = false;
+        for (i, &c) in self.s.iter().enumerate() {
+            if in_string {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == '"' {
+                    in_string = false;
+                }
+                continue;
+            }
+            match c {
+                '"' => in_string = true,
+                '{' | '[' => stack.push(c),
+                '}' | ']' => {
+                    match stack.pop() {
+                        Some(open) if closer_of(open) == c => {}
+                        _ => return false,
+                    }
+                    if stack.is_empty() {
+                        let rest = self.s.get(i + 1..).unwrap_or(&[]);
+                        return rest
+                            .iter()
+                            .find(|&&c| !is_space(c))
+                            .is_some_and(|&c| c != ',');
+                    }
+                }
+                _ => {}
+            }
+        }
+        false
+    }
+
+    /// Once per parse, at the top level: if a strictly valid JSON value starts here, take it.
+    fn try_parse_valid_json_value(&mut self) -> Option<Value> {
+        self.tried_valid_suffix = true;
+        let (value, end) = strict::raw_decode(&self.s, self.index)?;
+        self.index = end;
+        Some(value)
+    }
+
+    /// `"a": 1}` — a whole input that is valid JSON once a `{` is put in front.
+    fn try_parse_missing_opening_object(&mut self, quote: char) -> Option<Value> {
+        if self.scroll(-(self.index as isize)) != 0 {
+            return None;
+        }
+        let offset = self.skip_to_char(quote, 1);
+        self.ch(offset)?;
+        let offset = self.scroll(offset + 1);
+        if self.ch(offset) != Some(':') {
+            return None;
+        }
+        let end = self.scroll_back(self.len() as isize - self.index as isize - 1);
+        if self.ch(end) != Some('}') {
+            return None;
+        }
+        let mut candidate = Vec::with_capacity(self.len() + 1);
+        candidate.push('{');
+        candidate.extend_from_slice(&self.s);
+        let (value, end) = strict::raw_decode(&candidate, 0)?;
+        let rest = candidate.get(end..).unwrap_or(&[]);
+        if !rest.iter().all(|c| matches!(c, ' ' | '\t' | '\r' | '\n')) {
+            return None;
+        }
+        self.index = self.len();
+        Some(value)
+    }
+
+    // --- values --------------------------------------------------------------------------
+
+    fn parse_json(&mut self) -> Value {
+        if !self.deferred.is_empty() {
+            let deferred = std::mem::take(&mut self.deferred);
+            for &c in &deferred {
+                self.push_ctx(c);
+            }
+            let value = self.parse_json();
+            for _ in &deferred {
+                self.pop_ctx();
+            }
+            return value;
+        }
+        let mut check_initial_quote = self.index == 0 && self.ctx_empty();
+        loop {
+            let Some(c) = self.cur() else {
+                return empty_string();
+            };
+            if (c == '{' || c == '[')
+                && !self.tried_valid_suffix
+                && self.ctx_empty()
+                && self.initial_container_has_non_comma_trailing_content()
+            {
+                if let Some(value) = self.try_parse_valid_json_value() {
+                    return value;
+                }
+            }
+            match c {
+                '{' => {
+                    self.index += 1;
+                    return self.parse_object();
+                }
+                '[' => {
+                    self.index += 1;
+                    return Value::Array(self.parse_array(']'));
+                }
+                '(' => {
+                    if !self.ctx_empty() || self.top_level_parenthesized_can_start_value() {
+                        return self.parse_parenthesized();
+                    }
+                    self.index += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            if !self.ctx_empty() && (is_quote(c) || is_alpha(c)) {
+                return self.parse_string();
+            }
+            if !self.ctx_empty() && (is_digit(c) || c == '-' || c == '.') {
+                return self.parse_number();
+            }
+            if c == '#' || c == '/' {
+                if !self.ctx_empty() {
+                    self.skip_comment();
+                    return empty_string();
+                }
+                // A run of top-level comments, then whatever follows.
+                loop {
+                    self.skip_comment();
+                    self.skip_whitespaces();
+                    if !one_of(self.cur(), &['#', '/']) {
+                        break;
+                    }
+                }
+                check_initial_quote = false;
+                continue;
+            }
+            if is_quote(c) && check_initial_quote {
+                check_initial_quote = false;
+                if let Some(value) = self.try_parse_missing_opening_object(c) {
+                    return value;
+                }
+            }
+            self.index += 1;
+        }
+    }
+
+    /// Skips one comment (`#`, `//` or `/* */`), or one stray `/`.
+    fn skip_comment(&mut self) {
+        let c = self.cur();
+        if c == Some('#') || (c == Some('/') && self.ch(1) == Some('/')) {
+            let mut stops = vec!['\n', '\r'];
+            if c == Some('#') {
+                if self.in_ctx(Ctx::Array) {
+                    stops.push(']');
+                }
+                if self.in_ctx(Ctx::ObjectValue) {
+                    stops.push('}');
+                }
+                if self.in_ctx(Ctx::ObjectKey) {
+                    stops.push(':');
+                }
+            }
+            while self.cur().is_some_and(|c| !stops.contains(&c)) {
+                self.index += 1;
+            }
+        } else if c == Some('/') && self.ch(1) == Some('*') {
+            self.index += 2;
+            // The comment ends at the first "*/", where the opening "/*" counts: "/*/" is a
+            // whole comment.
+            let mut prev = '*';
+            while let Some(c) = self.cur() {
+                self.index += 1;
+                if prev == '*' && c == '/' {
+                    break;
+                }
+                prev = c;
+            }
+        } else if c == Some('/') {
+            self.index += 1;
+        }
+    }
+
+    fn parse_parenthesized(&mut self) -> Value {
+        let explicit_tuple = self.parenthesized_is_explicit_tuple();
+        self.index += 1;
+        let mut values = self.parse_array(')');
+        if explicit_tuple || values.len() != 1 {
+            Value::Array(values)
+        } else {
+            values.pop().unwrap_or_else(empty_string)
+        }
+    }
+
+    /// Is the `(` at the cursor an explicit tuple (`()`, `(1,)`, `(1, 2)`) rather than a
+    /// grouped value like `(1)`?
+    fn parenthesized_is_explicit_tuple(&self) -> bool {
+        let mut parens = 0usize;
+        let mut brackets = 0usize;
+        let mut braces = 0usize;
+        let mut in_quote: Option<char> = None;
+        let mut backslashes = 0usize;
+        let mut saw_content = false;
+        let mut i = self.index + 1;
+        while let Some(&c) = self.s.get(i) {
+            i += 1;
+            if c == '\\' {
+                backslashes += 1;
+                continue;
+            }
+            let escaped = backslashes & 1 == 1;
+            backslashes = 0;
+            if let Some(q) = in_quote {
+                if c == q && !escaped {
+                    in_quote = None;
+                }
+                continue;
+            }
+            let top = parens == 0 && brackets == 0 && braces == 0;
+            if is_quote(c) && !escaped {
+                in_quote = Some(c);
+                saw_content = saw_content || top;
+                continue;
+            }
+            if !is_space(c) && c != ',' && c != ')' && top {
+                saw_content = true;
+            }
+            match c {
+                '(' => parens += 1,
+                ')' => {
+                    if top {
+                        return !saw_content;
+                    }
+                    parens = parens.saturating_sub(1);
+                }
+                '[' => brackets += 1,
+                ']' => brackets = brackets.saturating_sub(1),
+                '{' => braces += 1,
+                '}' => braces = braces.saturating_sub(1),
+                ',' if top => return true,
+                _ => {}
+            }
+        }
+        !saw_content
+    }
+
+    /// Does a top-level `(` start a value (a tuple on its own line) rather than prose?
+    fn top_level_parenthesized_can_start_value(&self) -> bool {
+        let mut i = self.index;
+        while i > 0 {
+            let c = self.s.get(i - 1).copied().unwrap_or(' ');
+            if c == '\n' || c == '\r' {
+                break;
+            }
+            if !is_space(c) {
+                return false;
+            }
+            i -= 1;
+        }
+        let idx = self.scroll(1);
+        let Some(first) = self.ch(idx) else {
+            return false;
+        };
+        let start = self.abs(idx).max(0) as usize;
+        let lower: String = self
+            .s
+            .get(start..)
+            .unwrap_or(&[])
+            .iter()
+            .take(5)
+            .flat_map(|c| c.to_lowercase())
+            .collect();
+        let starts = |w: &str| lower.starts_with(w);
+        if !matches!(first, ')' | '{' | '[' | '(')
+            && !is_quote(first)
+            && !is_digit(first)
+            && first != '-'
+            && first != '.'
+            && !starts("true")
+            && !starts("null")
+            && !starts("none")
+            && !starts("false")
+        {
+            return false;
+        }
+        let mut parens: isize = 0;
+        let mut brackets = 0usize;
+        let mut braces = 0usize;
+        let mut in_quote: Option<char> = None;
+        let mut backslashes = 0usize;
+        let mut i = self.index + 1;
+        while let Some(&c) = self.s.get(i) {
+            i += 1;
+            if c == '\\' {
+                backslashes += 1;
+                continue;
+            }
+            let escaped = backslashes & 1 == 1;
+            backslashes = 0;
+            if let Some(q) = in_quote {
+                if c == q && !escaped {
+                    in_quote = None;
+                }
+                continue;
+            }
+            if is_quote(c) && !escaped {
+                in_quote = Some(c);
+                continue;
+            }
+            match c {
+                '(' => parens += 1,
+                ')' => {
+                    if parens == 0 && brackets == 0 && braces == 0 {
+                        for &t in self.s.get(i..).unwrap_or(&[]) {
+                            if t == '\n' || t == '\r' {
+                                return true;
+                            }
+                            if !is_space(t) {
+                                return false;
+                            }
+                        }
+                        return true;
+                    }
+                    parens -= 1;
+                }
+                '[' => brackets += 1,
+                ']' => brackets = brackets.saturating_sub(1),
+                '{' => braces += 1,
+                '}' => braces = braces.saturating_sub(1),
+                _ => {}
+            }
+        }
+        true
+    }
+
+    fn parse_number(&mut self) -> Value {
+        let start = self.index;
+        let mut text = String::new();
+        let in_array = self.is_current(Ctx::Array);
+        while let Some(c) = self.cur() {
+            let number_char = matches!(c, '0'..='9' | '-' | '.' | 'e' | 'E' | '/' | ',' | '_')
+                || (c == '+' && text.ends_with(['e', 'E']));
+            if !number_char || (in_array && c == ',') {
+                break;
+            }
+            if c != '_' {
+                text.push(c);
+            }
+            self.index += 1;
+        }
+        if self.cur().is_some_and(is_alpha) {
+            // It was a string after all.
+            self.index = start;
+            return self.parse_string();
+        }
+        if text.ends_with(['+', '-', 'e', 'E', '/', ',']) {
+            text.pop();
+            self.back(1);
+        }
+        if text.contains(',') {
+            return Value::String(text);
+        }
+        let parsed = if text.contains(['.', 'e', 'E']) {
+            py_float(&text)
+        } else {
+            py_int(&text)
+        };
+        parsed.unwrap_or(Value::String(text))
+    }
+}
+
+// Containers.
+impl Parser {
+    /// Runs `f` one nesting level deeper; past [`MAX_DEPTH`] drops the rest of the input.
+    fn nested<T>(&mut self, too_deep: T, f: impl FnOnce(&mut Self) -> T) -> T {
+        if self.depth >= MAX_DEPTH {
+            self.index = self.len();
+            return too_deep;
+        }
+        self.depth += 1;
+        let value = f(self);
+        self.depth -= 1;
+        value
+    }
+
+    /// Parses array items up to `closing` (`]`, or `)` for tuples); the opener is consumed.
+    fn parse_array(&mut self, closing: char) -> Vec<Value> {
+        self.nested(Vec::new(), |p| p.parse_array_items(closing))
+    }
+
+    fn parse_array_items(&mut self, closing: char) -> Vec<Value> {
+        let array_is_object_value = self.is_current(Ctx::ObjectValue);
+        let mut closed_before_parent_member = false;
+        let mut items: Vec<Value> = Vec::new();
+        self.push_ctx(Ctx::Array);
+        loop {
+            self.skip_whitespace_and_comments();
+            let Some(c) = self.cur() else { break };
+            if c == closing || c == '}' {
+                break;
+            }
+            if c == ',' {
+                self.index += 1;
+                continue;
+            }
+            let before = self.index;
+            let value = if is_quote(c) {
+                // A string followed by ':' is an object whose '{' went missing.
+                let i = self.skip_to_char(c, 1);
+                let i = self.scroll(i + 1);
+                if self.ch(i) == Some(':') {
+                    if array_is_object_value
+                        && !items.is_empty()
+                        && items
+                            .iter()
+                            .all(|v| !matches!(v, Value::Object(_) | Value::Array(_)))
+                    {
+                        // `"k": ["a", "b", "c": 1]` — the array ended before the next member.
+                        closed_before_parent_member = true;
+                        break;
+                    }
+                    self.parse_object()
+                } else {
+                    self.parse_string()
+                }
+            } else {
+                self.parse_json()
+            };
+            if strictly_empty(&value) && !one_of(self.cur(), &[closing, ',']) {
+                self.index += 1;
+            } else if matches!(&value, Value::String(s) if s == "...") && self.ch(-1) == Some('.') {
+                // A literal `...` placeholder: drop it.
+            } else {
+                items.push(value);
+            }
+            if self.index == before {
+                self.index += 1;
+            }
+        }
+        if !closed_before_parent_member {
+            self.index += 1;
+        }
+        self.pop_ctx();
+        items
+    }
+
+    /// Parses an object's members; the `{` is consumed (or was missing).
+    fn parse_object(&mut self) -> Value {
+        self.nested(empty_string(), Self::parse_object_members)
+    }
+
+    fn parse_object_members(&mut self) -> Value {
+        let mut obj: Map<String, Value> = Map::new();
+        let start = self.index;
+        let parsing_object_value = self.is_current(Ctx::ObjectValue);
+        loop {
+            self.skip_whitespace_and_comments();
+            let Some(c) = self.cur() else { break };
+            if c == '}' {
+                break;
+            }
+            if c == ',' {
+                self.index += 1;
+                continue;
+            }
+            let before = self.index;
+            if c == ':' {
+                // A ':' before any key: skip it.
+                self.index += 1;
+            }
+            let (key, rollback) = self.parse_object_key(&mut obj);
+            if self.in_ctx(Ctx::Array)
+                && obj.contains_key(&key)
+                && !parsing_object_value
+                && self.should_split_duplicate_object(rollback)
+                && self.split_object_on_duplicate_key(rollback)
+            {
+                // `[{a: 1, a: 2}]` — a repeated key starts the next object of the array.
+                break;
+            }
+            self.skip_whitespace_and_comments();
+            match self.cur() {
+                None | Some('}') => continue,
+                // Anything else stands for the ':' (which may be missing) and is skipped.
+                Some(_) => self.index += 1,
+            }
+            let value = self.parse_object_value();
+            obj.insert(key, value);
+            if one_of(self.cur(), &[',', '\'', '"']) {
+                self.index += 1;
+            }
+            if self.cur() == Some(']') && self.in_ctx(Ctx::Array) {
+                // The array closes before the object did: close the object here.
+                self.back(1);
+                break;
+            }
+            if self.index == before {
+                self.index += 1;
+            }
+        }
+        self.index += 1;
+        if let Some(value) = self.repair_empty_object(&obj, start) {
+            return value;
+        }
+        self.complete_object(obj)
+    }
+
+    /// Reads an object key; returns it and where its parse started.
+    fn parse_object_key(&mut self, obj: &mut Map<String, Value>) -> (String, usize) {
+        let mut key = String::new();
+        let mut rollback = self.index;
+        self.push_ctx(Ctx::ObjectKey);
+        while self.cur().is_some() {
+            rollback = self.index;
+            if self.cur() == Some('[') && key.is_empty() && self.merge_array_continuation(obj) {
+                continue;
+            }
+            key = match self.parse_string() {
+                Value::String(s) => s,
+                _ => String::new(),
+            };
+            if key.is_empty() {
+                self.skip_whitespace_and_comments();
+            }
+            if !key.is_empty() || one_of(self.cur(), &[':', '}']) {
+                break;
+            }
+            if self.index == rollback {
+                self.index += 1;
+            }
+        }
+        self.pop_ctx();
+        (key, rollback)
+    }
+
+    /// `{"a": [1, 2], [3, 4]}` — an array where a key should be continues the previous
+    /// member's array. Returns false when there is no such member.
+    fn merge_array_continuation(&mut self, obj: &mut Map<String, Value>) -> bool {
+        match obj.iter().next_back() {
+            Some((key, Value::Array(_))) if !key.is_empty() => {}
+            _ => return false,
+        }
+        self.index += 1;
+        let new_items = self.parse_array(']');
+        if let Some(Value::Array(prev)) = obj.values_mut().next_back() {
+            merge_rows(prev, new_items);
+        }
+        self.skip_whitespace_and_comments();
+        if self.cur() == Some(',') {
+            self.index += 1;
+        }
+        self.skip_whitespace_and_comments();
+        true
+    }
+
+    /// Whether a duplicate key (whose parse started at `rollback`) should start a new object
+    /// rather than overwrite: not when it is a normal `, "key":` member.
+    fn should_split_duplicate_object(&self, rollback: usize) -> bool {
+        let mut look = rollback as isize - self.index as isize - 1;
+        let mut prev = self.ch(look);
+        while prev.is_some_and(is_space) {
+            look -= 1;
+            prev = self.ch(look);
+        }
+        let key_start = self.ch(rollback as isize - self.index as isize);
+        let next = self.ch(self.scroll(0));
+        !(is_quote_opt(key_start) && prev == Some(',') && next == Some(':'))
+    }
+
+    /// Inserts a `{` where the duplicate key started and moves the cursor just before it.
+    fn split_object_on_duplicate_key(&mut self, rollback: usize) -> bool {
+        if rollback == 0 || rollback > self.len() || !self.spend(self.len() - rollback + 1) {
+            return false;
+        }
+        self.s.insert(rollback, '{');
+        self.index = rollback - 1;
+        true
+    }
+
+    fn parse_object_value(&mut self) -> Value {
+        self.push_ctx(Ctx::ObjectValue);
+        self.skip_whitespace_and_comments();
+        let value = if one_of(self.cur(), &[',', '}']) {
+            empty_string()
+        } else {
+            self.parse_json()
+        };
+        self.pop_ctx();
+        value
+    }
+
+    /// An object that came out empty although it had content may really be an array
+    /// (`{"a", "b"}`) or an object with escaped quotes (`{\"a\": 1}`).
+    fn repair_empty_object(&mut self, obj: &Map<String, Value>, start: usize) -> Option<Value> {
+        if !obj.is_empty() || self.index.saturating_sub(start) <= 2 {
+            return None;
+        }
+        let body = self.slice(start, self.index.saturating_sub(1));
+        if self.ch(-1) == Some('}') && strip_comments(body).iter().all(|&c| is_space(c)) {
+            return None;
+        }
+        match self.classify_empty_object(start) {
+            EmptyObjectRepair::Keep => None,
+            EmptyObjectRepair::Object(normalized) => {
+                let end = (self.index + 1).min(self.len());
+                let open = start.saturating_sub(1).min(end);
+                let cost = self.len() - open + normalized.len();
+                if !self.spend(cost) {
+                    return None;
+                }
+                self.s.splice(open..end, normalized);
+                self.index = start;
+                self.push_ctx(Ctx::ObjectKey);
+                let value = self.parse_object();
+                self.pop_ctx();
+                self.deferred.push(Ctx::ObjectKey);
+                Some(value)
+            }
+            EmptyObjectRepair::Array => {
+                self.index = start;
+                self.push_ctx(Ctx::ObjectKey);
+                let items = self.parse_array(']');
+                self.pop_ctx();
+                self.deferred.push(Ctx::ObjectKey);
+                Some(Value::Array(items))
+            }
+        }
+    }
+
+    fn classify_empty_object(&self, start: usize) -> EmptyObjectRepair {
+        let attempted = self.slice(start.saturating_sub(1), self.index + 1);
+        let mut body = attempted.get(1..).unwrap_or(&[]);
+        if body.last() == Some(&'}') {
+            body = body.get(..body.len() - 1).unwrap_or(&[]);
+        }
+        let body = lstrip(body);
+        if body.is_empty() {
+            return EmptyObjectRepair::Keep;
+        }
+        for q in ['"', '\''] {
+            if body.first() == Some(&'\\')
+                && body.get(1) == Some(&q)
+                && contains_seq(body, &['\\', q, ':'])
+            {
+                let normalized = unescape_quote(&unescape_quote(attempted, '"'), '\'');
+                return EmptyObjectRepair::Object(normalized);
+            }
+        }
+        let stripped = strip_comments(body);
+        let body = lstrip(&stripped);
+        if body.is_empty() {
+            return EmptyObjectRepair::Keep;
+        }
+        let mut in_quote: Option<char> = None;
+        let mut backslashes = 0usize;
+        for &c in body {
+            if c == '\\' {
+                backslashes += 1;
+                continue;
+            }
+            let escaped = backslashes & 1 == 1;
+            if let Some(q) = in_quote {
+                if c == q && !escaped {
+                    in_quote = None;
+                }
+            } else if is_quote(c) && !escaped {
+                in_quote = Some(c);
+            } else if c == ':' && !escaped {
+                return EmptyObjectRepair::Keep;
+            }
+            backslashes = 0;
+        }
+        EmptyObjectRepair::Array
+    }
+
+    fn complete_object(&mut self, mut obj: Map<String, Value>) -> Value {
+        if !self.ctx_empty() {
+            if self.cur() == Some('}')
+                && !matches!(self.current(), Some(Ctx::ObjectKey | Ctx::ObjectValue))
+            {
+                // An extra closing brace.
+                self.index += 1;
+            }
+            return Value::Object(obj);
+        }
+        self.skip_whitespaces();
+        if self.cur() == Some(',') {
+            self.index += 1;
+            self.skip_whitespaces();
+            if is_quote_opt(self.cur()) {
+                // `{"a": 1}, "b": 2}` — more members after the object closed.
+                if let Value::Object(more) = self.parse_object() {
+                    for (k, v) in more {
+                        obj.insert(k, v);
+                    }
+                }
+            }
+        }
+        Value::Object(obj)
+    }
+}
+
+/// Merges the array that follows an array member (`{"a": [..], [..]}`) into it, keeping
+/// rows of a table together.
+fn merge_rows(prev: &mut Vec<Value>, new_items: Vec<Value>) {
+    let mut row_lengths = prev.iter().filter_map(|v| match v {
+        Value::Array(a) => Some(a.len()),
+        _ => None,
+    });
+    let expected = match row_lengths.next() {
+        Some(first) if row_lengths.all(|n| n == first) => first,
+        _ => 0,
+    };
+    if expected == 0 {
+        let mut new_items = new_items;
+        match new_items.as_slice() {
+            [Value::Array(_)] => {
+                if let Some(Value::Array(inner)) = new_items.pop() {
+                    prev.extend(inner);
+                }
+            }
+            _ => prev.extend(new_items),
+        }
+        return;
+    }
+    let mut tail = Vec::new();
+    while prev.last().is_some_and(|v| !v.is_array()) {
+        if let Some(v) = prev.pop() {
+            tail.push(v);
+        }
+    }
+    if !tail.is_empty() {
+        tail.reverse();
+        if tail.len() % expected == 0 {
+            let mut rest = tail.into_iter();
+            loop {
+                let row: Vec<Value> = rest.by_ref().take(expected).collect();
+                if row.is_empty() {
+                    break;
+                }
+                prev.push(Value::Array(row));
+            }
+        } else {
+            prev.extend(tail);
+        }
+    }
+    if !new_items.is_empty() {
+        if new_items.iter().all(Value::is_array) {
+            prev.extend(new_items);
+        } else {
+            prev.push(Value::Array(new_items));
+        }
+    }
+}
+
+/// Removes `#`, `//` and `/* */` comments outside quotes.
+fn strip_comments(body: &[char]) -> Vec<char> {
+    let mut out = Vec::with_capacity(body.len());
+    let mut in_quote: Option<char> = None;
+    let mut backslashes = 0usize;
+    let mut i = 0;
+    while let Some(&c) = body.get(i) {
+        let next = body.get(i + 1).copied();
+        if c == '\\' {
+            backslashes += 1;
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        let escaped = backslashes & 1 == 1;
+        if let Some(q) = in_quote {
+            out.push(c);
+            if c == q && !escaped {
+                in_quote = None;
+            }
+            backslashes = 0;
+            i += 1;
+            continue;
+        }
+        if is_quote(c) && !escaped {
+            in_quote = Some(c);
+            out.push(c);
+            backslashes = 0;
+            i += 1;
+            continue;
+        }
+        backslashes = 0;
+        if c == '#' || (c == '/' && next == Some('/')) {
+            i += if c == '/' { 2 } else { 1 };
+            while body.get(i).is_some_and(|&c| c != '\n' && c != '\r') {
+                i += 1;
+            }
+            continue;
+        }
+        if c == '/' && next == Some('*') {
+            i += 2;
+            while i + 1 < body.len()
+                && !(body.get(i) == Some(&'*') && body.get(i + 1) == Some(&'/'))
+            {
+                i += 1;
+            }
+            i = (i + 2).min(body.len());
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Strings
+// ---------------------------------------------------------------------------------------------
+
+/// Marks the active closing quote while inside a `„…”` span (json_repair's sentinel).
+const LOW_QUOTE_SENTINEL: char = '\0';
+
+/// What a comma inside an object value turned out to be.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CommaKind {
+    /// Starts the next member: the value ends here.
+    Member,
+    /// Part of the string.
+    Text,
+    /// Part of the string, and no quote or bracket follows anywhere.
+    TextNoFutureDelimiter,
+    /// Part of the string and followed by an inline `[...]`/`{...}` that belongs to it.
+    Container,
+}
+
+/// The state of one string parse.
+struct StrState {
+    missing_quotes: bool,
+    doubled_quotes: bool,
+    lquote: char,
+    /// The closing quote of the string itself.
+    rquote: char,
+    /// How many `„` spans are open (each waits for its `”` or `"`).
+    low_quote_spans: usize,
+    acc: Vec<char>,
+    /// Position in `acc` of the last whitespace character appended.
+    last_space: Option<usize>,
+    unmatched_delimiter: bool,
+    pending_inline_container: bool,
+    inline_stack: Vec<char>,
+    no_future_delimiter: bool,
+    /// Remembered forward searches: targets, start position, match position.
+    lookahead_cache: Vec<(Vec<char>, isize, Option<isize>)>,
+    unmatched_open_braces: usize,
+    /// Where the content of the last `[` (a regex character class?) starts in `acc`.
+    regex_class_start: Option<usize>,
+}
+
+impl StrState {
+    fn new() -> Self {
+        StrState {
+            missing_quotes: false,
+            doubled_quotes: false,
+            lquote: '"',
+            rquote: '"',
+            low_quote_spans: 0,
+            acc: Vec::new(),
+            last_space: None,
+            unmatched_delimiter: false,
+            pending_inline_container: false,
+            inline_stack: Vec::new(),
+            no_future_delimiter: false,
+            lookahead_cache: Vec::new(),
+            unmatched_open_braces: 0,
+            regex_class_start: None,
+        }
+    }
+
+    /// The quote that currently closes: the sentinel inside a `„` span.
+    fn active_rquote(&self) -> char {
+        if self.low_quote_spans > 0 {
+            LOW_QUOTE_SENTINEL
+        } else {
+            self.rquote
+        }
+    }
+
+    fn in_low_quote_span(&self) -> bool {
+        self.low_quote_spans > 0
+    }
+
+    fn last_is(&self, c: char) -> bool {
+        self.acc.last() == Some(&c)
+    }
+
+    fn append(&mut self, c: char) {
+        let pos = self.acc.len();
+        self.acc.push(c);
+        match c {
+            '{' => self.unmatched_open_braces += 1,
+            '}' if self.unmatched_open_braces > 0 => self.unmatched_open_braces -= 1,
+            '[' => self.regex_class_start = Some(pos + 1),
+            ']' => self.regex_class_start = None,
+            _ => {}
+        }
+        if is_space(c) {
+            self.last_space = Some(pos);
+        }
+    }
+
+    /// Replaces the backslash at the end of `acc` with `content`.
+    fn replace_trailing_backslash(&mut self, content: &[char]) {
+        self.acc.pop();
+        for &c in content {
+            self.append(c);
+        }
+    }
+
+    fn has_space_since(&self, start: usize) -> bool {
+        self.last_space
+            .is_some_and(|p| p >= start && p < self.acc.len())
+    }
+}
+
+fn lower_is(c: Option<char>, expected: char) -> bool {
+    c.is_some_and(|c| {
+        let mut lower = c.to_lowercase();
+        lower.next() == Some(expected) && lower.next().is_none()
+    })
+}
+
+impl Parser {
+    fn parse_string(&mut self) -> Value {
+        let mut st = match self.prepare_string_entry() {
+            Ok(st) => st,
+            Err(direct) => return direct,
+        };
+        let last = self.scan_string_body(&mut st);
+        Value::String(self.finalize_string(st, last))
+    }
+
+    /// Comments where a string was expected.
+    fn parse_comment(&mut self) -> Value {
+        loop {
+            self.skip_comment();
+            if !self.ctx_empty() {
+                return empty_string();
+            }
+            self.skip_whitespaces();
+            if !one_of(self.cur(), &['#', '/']) {
+                return self.parse_json();
+            }
+        }
+    }
+
+    /// Finds the opening quote (or the start of an unquoted literal) and handles the cases
+    /// that end the parse right away (`Err` holds the result).
+    fn prepare_string_entry(&mut self) -> Result<StrState, Value> {
+        if one_of(self.cur(), &['#', '/']) {
+            return Err(self.parse_comment());
+        }
+        while self.cur().is_some_and(|c| !is_quote(c) && !is_alnum(c)) {
+            self.index += 1;
+        }
+        let Some(c) = self.cur() else {
+            return Err(empty_string());
+        };
+        if let Some(simple) = self.try_parse_simple_quoted_string() {
+            return Err(Value::String(simple));
+        }
+        let mut st = StrState::new();
+        if c == '\'' {
+            st.lquote = '\'';
+            st.rquote = '\'';
+        } else if c == '\u{201c}' {
+            st.lquote = '\u{201c}';
+            st.rquote = '\u{201d}';
+        } else if is_alnum(c) {
+            if matches!(c, 't' | 'T' | 'f' | 'F' | 'n' | 'N') && !self.is_current(Ctx::ObjectKey) {
+                if let Some(literal) = self.parse_boolean_or_null() {
+                    return Err(literal);
+                }
+            }
+            st.missing_quotes = true;
+        }
+        if !st.missing_quotes {
+            self.index += 1;
+        }
+        if self.cur() == Some('`') {
+            if let Some(value) = self.parse_json_llm_block() {
+                return Err(value);
+            }
+        }
+        if self.cur() == Some(st.lquote) {
+            let next = self.ch(1);
+            let empty_here = match self.current() {
+                Some(Ctx::ObjectKey) => next == Some(':'),
+                Some(Ctx::ObjectValue) => one_of(next, &[',', '}']),
+                Some(Ctx::Array) => one_of(next, &[',', ']']),
+                None => false,
+            };
+            if empty_here {
+                self.index += 1;
+                return Err(empty_string());
+            }
+            if next == Some(st.lquote) {
+                // A doubled quote and then a quote again.
+                return Err(empty_string());
+            }
+            let i = self.skip_to_char(st.rquote, 1);
+            if self.ch(i + 1) == Some(st.rquote) {
+                // `""value""`
+                st.doubled_quotes = true;
+                self.index += 1;
+            } else {
+                if self.ch(i) == Some(st.rquote) {
+                    let outer = self.skip_to_char(st.rquote, i + 1);
+                    let after = self.ch(self.scroll(outer + 1));
+                    if self.is_current(Ctx::ObjectValue)
+                        && !self.only_whitespace_until(i)
+                        && self.ch(outer) == Some(st.rquote)
+                        && (after.is_none() || one_of(after, &[',', '}']))
+                    {
+                        // `""quoted" rest"` — the leading quote starts a quoted span.
+                        st.append(st.lquote);
+                        st.unmatched_delimiter = true;
+                        self.index += 1;
+                        return Ok(st);
+                    }
+                }
+                let next = self.ch(self.scroll(1));
+                if is_quote_opt(next) || one_of(next, &['{', '[']) {
+                    self.index += 1;
+                    return Err(empty_string());
+                }
+                if !one_of(next, &[',', ']', '}']) {
+                    // A doubled quote by mistake: drop one.
+                    self.index += 1;
+                }
+            }
+        }
+        Ok(st)
+    }
+
+    /// A plain `"..."` string (no escapes or line breaks) followed by what the context
+    /// expects.
+    fn try_parse_simple_quoted_string(&mut self) -> Option<String> {
+        if self.cur() != Some('"') {
+            return None;
+        }
+        let start = self.index + 1;
+        let end = start + self.s.get(start..)?.iter().position(|&c| c == '"')?;
+        let value = self.s.get(start..end)?;
+        if value.iter().any(|c| matches!(c, '\\' | '\n' | '\r')) {
+            return None;
+        }
+        let mut next = end + 1;
+        while self.s.get(next).is_some_and(|&c| is_space(c)) {
+            next += 1;
+        }
+        let next = self.s.get(next).copied();
+        let fits = match self.current() {
+            Some(Ctx::ObjectKey) => next == Some(':'),
+            Some(Ctx::ObjectValue) => next.is_none() || one_of(next, &[',', '}']),
+            Some(Ctx::Array) => next.is_none() || one_of(next, &[',', ']']),
+            None => next.is_none(),
+        };
+        if !fits {
+            return None;
+        }
+        let value: String = value.iter().collect();
+        self.index = end + 1;
+        Some(value)
+    }
+
+    /// `true`/`false`/`null`/`none` in any case, followed by a separator.
+    fn parse_boolean_or_null(&mut self) -> Option<Value> {
+        let start = self.index;
+        let first = self.cur();
+        let literals = [
+            ("true", Value::Bool(true)),
+            ("false", Value::Bool(false)),
+            ("null", Value::Null),
+            ("none", Value::Null),
+        ];
+        for (word, value) in literals {
+            if !word.chars().next().is_some_and(|w| lower_is(first, w)) {
+                continue;
+            }
+            self.index = start;
+            let mut matched = true;
+            for expected in word.chars() {
+                if !lower_is(self.cur(), expected) {
+                    matched = false;
+                    break;
+                }
+                self.index += 1;
+            }
+            if matched {
+                let next = self.cur();
+                if next.is_none()
+                    || next.is_some_and(is_space)
+                    || one_of(next, &[',', ')', ']', '}'])
+                {
+                    return Some(value);
+                }
+            }
+        }
+        self.index = start;
+        None
+    }
+
+    /// A ```` ```json ... ``` ```` block inside a string: parse its content as JSON.
+    fn parse_json_llm_block(&mut self) -> Option<Value> {
+        let opener: [char; 7] = ['`', '`', '`', 'j', 's', 'o', 'n'];
+        if self.slice(self.index, self.index + 7) != opener {
+            return None;
+        }
+        let close = self.abs(self.skip_to_char('`', 7)).max(0) as usize;
+        if self.slice(close, close + 3) != ['`', '`', '`'] {
+            return None;
+        }
+        self.index += 7;
+        let value = self.nested(empty_string(), Self::parse_json);
+        // json_repair treats a block holding `false` as no block (and goes on from there).
+        (value != Value::Bool(false)).then_some(value)
+    }
+
+    fn only_whitespace_until(&self, end: isize) -> bool {
+        (1..end).all(|j| match self.ch(j) {
+            Some(c) => is_space(c),
+            None => true,
+        })
+    }
+
+    fn append_literal(&mut self, st: &mut StrState, c: char) -> Option<char> {
+        st.append(c);
+        self.index += 1;
+        self.cur()
+    }
+
+    /// `skip_to` with the per-string cache json_repair keeps (which can answer differently
+    /// from a fresh search around escaped quotes, so it is reproduced).
+    fn cached_skip_to(&self, st: &mut StrState, targets: &[char], idx: isize) -> isize {
+        let start = self.abs(idx);
+        let len = self.len() as isize;
+        let here = self.index as isize;
+        if let Some((_, cached_start, cached_match)) = st
+            .lookahead_cache
+            .iter()
+            .find(|(t, _, _)| t.as_slice() == targets)
+        {
+            match *cached_match {
+                None if start >= *cached_start => return len - here,
+                Some(m) if *cached_start <= start && start <= m => return m - here,
+                _ => {}
+            }
+        }
+        let offset = self.skip_to(targets, idx);
+        let entry = if self.ch(offset).is_none() {
+            Some((start, None))
+        } else {
+            let m = here + offset;
+            (m == 0 || self.at(m - 1) != Some('\\')).then_some((start, Some(m)))
+        };
+        if let Some((s, m)) = entry {
+            match st
+                .lookahead_cache
+                .iter_mut()
+                .find(|(t, _, _)| t.as_slice() == targets)
+            {
+                Some(slot) => {
+                    slot.1 = s;
+                    slot.2 = m;
+                }
+                None => st.lookahead_cache.push((targets.to_vec(), s, m)),
+            }
+        }
+        offset
+    }
+
+    /// Reads the string's characters up to where it ends; returns the character it stopped
+    /// at (the closing quote when there is one).
+    fn scan_string_body(&mut self, st: &mut StrState) -> Option<char> {
+        let outer = st.rquote;
+        let mut ch = self.cur();
+        while let Some(c) = ch {
+            if c == outer && !st.in_low_quote_span() {
+                break;
+            }
+            if st.missing_quotes {
+                if self.is_current(Ctx::ObjectKey) && (c == ':' || is_space(c)) {
+                    break;
+                }
+                if self.is_current(Ctx::Array) && (c == ']' || c == ',') {
+                    break;
+                }
+            }
+            if c == '\u{201e}' && !st.last_is('\\') {
+                st.low_quote_spans += 1;
+                ch = self.append_literal(st, c);
+                continue;
+            }
+            if st.in_low_quote_span() && c == '\u{201d}' {
+                st.low_quote_spans -= 1;
+                ch = self.append_literal(st, c);
+                continue;
+            }
+            let inline_candidate = st.pending_inline_container
+                || (self.is_current(Ctx::ObjectValue)
+                    && c == '{'
+                    && self.ch(-1) != Some('\\')
+                    && self.bare_key_is_followed_by_colon(self.scroll(1)));
+            if inline_candidate && is_opener(c) && !st.last_is('\\') {
+                if let Some(end) = self.skip_inline_container(0) {
+                    // A balanced `{...}`/`[...]` that belongs to the string.
+                    st.pending_inline_container = false;
+                    st.inline_stack.clear();
+                    let end_abs = self.abs(end).max(0) as usize;
+                    for i in self.index..end_abs.min(self.len()) {
+                        if let Some(&x) = self.s.get(i) {
+                            st.append(x);
+                        }
+                    }
+                    self.index = end_abs;
+                    ch = self.cur();
+                    continue;
+                }
+            }
+            if self.is_current(Ctx::ObjectValue)
+                && c == ','
+                && !st.pending_inline_container
+                && st.inline_stack.is_empty()
+            {
+                let kind = if st.no_future_delimiter {
+                    CommaKind::Text
+                } else {
+                    self.classify_object_value_comma(st)
+                };
+                if kind == CommaKind::Member {
+                    break;
+                }
+                if kind == CommaKind::TextNoFutureDelimiter {
+                    st.no_future_delimiter = true;
+                }
+                st.pending_inline_container = kind == CommaKind::Container;
+                ch = self.append_literal(st, c);
+                continue;
+            }
+            if update_inline_container_stack(st, c) {
+                ch = self.append_literal(st, c);
+                continue;
+            }
+            if self.is_current(Ctx::ObjectValue) && c == '}' && !st.last_is(outer) {
+                if st.unmatched_open_braces > 0 {
+                    ch = self.append_literal(st, c);
+                    continue;
+                }
+                if self.closing_brace_ends_value(st) {
+                    break;
+                }
+            }
+            if c == ']' && self.in_ctx(Ctx::Array) && !st.last_is(outer) {
+                let i = self.skip_to_char(outer, 0);
+                if self.ch(i).is_none() {
+                    break;
+                }
+            }
+            if self.is_current(Ctx::ObjectValue) && c == '}' {
+                let i = self.scroll(1);
+                let next = self.ch(i);
+                if next == Some('`') && self.ch(i + 1) == Some('`') && self.ch(i + 2) == Some('`') {
+                    if self.brace_before_code_fence_belongs_to_string(st, i) {
+                        ch = self.append_literal(st, c);
+                        continue;
+                    }
+                    break;
+                }
+                if next.is_none() {
+                    break;
+                }
+            }
+            st.append(c);
+            self.index += 1;
+            ch = self.cur();
+            let Some(mut c) = ch else { break };
+            if st.last_is('\\') {
+                let (handled, next) = self.normalize_escape_sequence(st, c);
+                ch = next;
+                if handled {
+                    continue;
+                }
+                let Some(n) = next else { break };
+                c = n;
+            }
+            if c == ':' && !st.missing_quotes && self.is_current(Ctx::ObjectKey) {
+                let i = self.skip_to_char(st.lquote, 1);
+                if self.ch(i).is_some() {
+                    let i = self.skip_to_char(outer, i + 1);
+                    if self.ch(i).is_some() {
+                        let i = self.scroll(i + 1);
+                        if one_of(self.ch(i), &[',', '}']) {
+                            break;
+                        }
+                    }
+                } else {
+                    break;
+                }
+            }
+            if st.in_low_quote_span() && c == '"' {
+                st.low_quote_spans -= 1;
+                ch = self.append_literal(st, c);
+                continue;
+            }
+            if c == outer
+                && self.is_current(Ctx::ObjectValue)
+                && self.quote_belongs_to_regex_character_class(st)
+            {
+                ch = self.append_literal(st, c);
+                continue;
+            }
+            if c == outer && !st.acc.is_empty() && !st.last_is('\\') {
+                let (handled, next, stop) = self.handle_right_delimiter_candidate(st, c);
+                ch = next;
+                if stop || handled {
+                    if stop {
+                        break;
+                    }
+                    continue;
+                }
+            }
+        }
+        ch
+    }
+
+    /// A `}` inside an object value: does it close the object (the string's closing quote
+    /// is missing)?
+    fn closing_brace_ends_value(&mut self, st: &mut StrState) -> bool {
+        let outer = st.rquote;
+        let mut missing = true;
+        self.skip_whitespaces();
+        if self.ch(1) == Some('\\') {
+            missing = false;
+        }
+        let i = self.cached_skip_to(st, &[outer], 1);
+        if self.ch(i).is_some() {
+            let i = self.scroll(i + 1);
+            let next = self.ch(i);
+            if next.is_none() || one_of(next, &[',', '}']) {
+                missing = false;
+            } else {
+                let i = self.skip_to_char(st.lquote, i);
+                if self.ch(i).is_none() {
+                    missing = false;
+                } else {
+                    let i = self.scroll(i + 1);
+                    let next = self.ch(i);
+                    if next.is_some() && next != Some(':') {
+                        missing = false;
+                    }
+                }
+            }
+        } else {
+            let i = self.skip_to_char(':', 1);
+            if self.ch(i).is_some() {
+                return true;
+            }
+            let i = self.scroll(1);
+            let j = self.skip_to_char('}', i);
+            if j - i > 1 {
+                missing = false;
+            }
+        }
+        missing
+    }
+
+    fn finalize_string(&mut self, mut st: StrState, last: Option<char>) -> String {
+        if st.missing_quotes && self.is_current(Ctx::ObjectKey) && last.is_some_and(is_space) {
+            // An unquoted "key" followed by more words: probably a comment, not a key.
+            self.skip_whitespaces();
+            if !one_of(self.cur(), &[':', ',']) {
+                return String::new();
+            }
+        }
+        if last == Some(st.rquote) {
+            self.index += 1;
+        } else {
+            rstrip(&mut st.acc);
+        }
+        if st.missing_quotes || st.last_is('\n') {
+            rstrip(&mut st.acc);
+        }
+        st.acc.into_iter().collect()
+    }
+
+    /// After a backslash: decode or normalize the escape. Returns whether it was handled and
+    /// the character to continue with.
+    fn normalize_escape_sequence(&mut self, st: &mut StrState, c: char) -> (bool, Option<char>) {
+        let active = st.active_rquote();
+        if st.in_low_quote_span() && c == '"' {
+            st.replace_trailing_backslash(&[c]);
+            st.low_quote_spans -= 1;
+            self.index += 1;
+            return (true, self.cur());
+        }
+        if c == '\\' {
+            let run_start = self.index - 1;
+            let mut run_end = self.index + 1;
+            while self.s.get(run_end) == Some(&'\\') {
+                run_end += 1;
+            }
+            let run = run_end - run_start;
+            let rel_end = run_end as isize - self.index as isize;
+            let next = self.ch(rel_end);
+            let after_quote = self.ch(self.scroll(rel_end + 1));
+            if run & 1 == 0
+                && (next != Some(active)
+                    || after_quote.is_none()
+                    || one_of(after_quote, &[',', ':', '}', ']']))
+            {
+                st.replace_trailing_backslash(&vec!['\\'; run / 2]);
+                self.index = run_end;
+                return (true, self.cur());
+            }
+        }
+        if c == active || matches!(c, 't' | 'n' | 'r' | 'b' | '\\') {
+            let decoded = match c {
+                't' => '\t',
+                'n' => '\n',
+                'r' => '\r',
+                'b' => '\u{8}',
+                other => other,
+            };
+            st.replace_trailing_backslash(&[decoded]);
+            self.index += 1;
+            let mut next = self.cur();
+            while let Some(n) = next {
+                if !(st.last_is('\\') && (n == active || n == '\\')) {
+                    break;
+                }
+                st.replace_trailing_backslash(&[n]);
+                self.index += 1;
+                next = self.cur();
+            }
+            return (true, next);
+        }
+        if c == 'u' || c == 'x' {
+            let n = if c == 'u' { 4 } else { 2 };
+            let hex = self.slice(self.index + 1, self.index + 1 + n);
+            if hex.len() == n && hex.iter().all(char::is_ascii_hexdigit) {
+                let code = hex
+                    .iter()
+                    .fold(0u32, |v, h| v * 16 + h.to_digit(16).unwrap_or(0));
+                let mut consumed = 1 + n;
+                let decoded = match char::from_u32(code) {
+                    Some(d) => d,
+                    None => {
+                        // A UTF-16 surrogate: pair it with a following `\uDC00`-`\uDFFF`.
+                        let after = self.index + consumed;
+                        let low = self.slice(after, after + 6);
+                        let low_code = match low {
+                            ['\\', 'u', rest @ ..] if rest.len() == 4 => rest
+                                .iter()
+                                .try_fold(0u32, |v, h| h.to_digit(16).map(|d| v * 16 + d)),
+                            _ => None,
+                        };
+                        match low_code {
+                            Some(lo)
+                                if (0xd800..0xdc00).contains(&code)
+                                    && (0xdc00..0xe000).contains(&lo) =>
+                            {
+                                consumed += 6;
+                                char::from_u32(0x10000 + ((code - 0xd800) << 10) + (lo - 0xdc00))
+                                    .unwrap_or('\u{fffd}')
+                            }
+                            _ => '\u{fffd}',
+                        }
+                    }
+                };
+                st.replace_trailing_backslash(&[decoded]);
+                self.index += consumed;
+                return (true, self.cur());
+            }
+        } else if c == '\u{201e}' || (is_quote(c) && c != active) {
+            // A quote that did not need escaping.
+            st.replace_trailing_backslash(&[c]);
+            self.index += 1;
+            return (true, self.cur());
+        }
+        (false, Some(c))
+    }
+
+    /// A quote inside a compact regex character class like `[^"]`.
+    fn quote_belongs_to_regex_character_class(&self, st: &StrState) -> bool {
+        let Some(start) = st.regex_class_start else {
+            return false;
+        };
+        if st.has_space_since(start) {
+            return false;
+        }
+        self.ch(self.skip_to_char(']', 1)) == Some(']')
+    }
+
+    /// A quote that could close the string: decide whether it does. Returns (handled and
+    /// the loop goes on, the character to continue with, the string ends here).
+    fn handle_right_delimiter_candidate(
+        &mut self,
+        st: &mut StrState,
+        c: char,
+    ) -> (bool, Option<char>, bool) {
+        let outer = st.rquote;
+        if st.doubled_quotes && self.ch(1) == Some(outer) {
+            self.index += 1;
+            return (true, Some(c), false);
+        }
+        if st.missing_quotes && self.is_current(Ctx::ObjectValue) {
+            let mut i = 1;
+            let mut next = self.ch(i);
+            while next.is_some_and(|n| n != outer && n != st.lquote) {
+                i += 1;
+                next = self.ch(i);
+            }
+            if next.is_some() {
+                let i = self.scroll(i + 1);
+                if self.ch(i) == Some(':') {
+                    // The quote opens the next key.
+                    self.back(1);
+                    return (false, self.cur(), true);
+                }
+            }
+            return (false, Some(c), false);
+        }
+        if st.unmatched_delimiter {
+            st.unmatched_delimiter = false;
+            let next = self.append_literal(st, c);
+            return (true, next, false);
+        }
+        let mut i = 1;
+        let mut next = self.ch(i);
+        let mut check_comma = true;
+        while let Some(n) = next {
+            if n == outer || n == st.lquote {
+                break;
+            }
+            if check_comma && is_alpha(n) {
+                check_comma = false;
+            }
+            if (self.in_ctx(Ctx::ObjectKey) && (n == ':' || n == '}'))
+                || (self.in_ctx(Ctx::ObjectValue) && n == '}')
+                || (self.in_ctx(Ctx::Array) && (n == ']' || n == ','))
+                || (check_comma && self.is_current(Ctx::ObjectValue) && n == ',')
+            {
+                break;
+            }
+            i += 1;
+            next = self.ch(i);
+        }
+        if next == Some(',') && self.is_current(Ctx::ObjectValue) {
+            let i = self.skip_to_char(outer, i + 1);
+            let i = self.scroll(i + 1);
+            if one_of(self.ch(i), &['}', ',']) {
+                let next = self.append_literal(st, c);
+                return (true, next, false);
+            }
+        } else if next == Some(outer) && self.ch(i - 1) != Some('\\') {
+            let member_follows =
+                self.is_current(Ctx::ObjectValue) && self.quoted_object_member_follows(i);
+            if self.only_whitespace_until(i) && !member_follows {
+                return (false, Some(c), true);
+            }
+            match self.current() {
+                Some(Ctx::ObjectValue) => {
+                    if member_follows {
+                        let next = self.append_literal(st, c);
+                        return (true, next, false);
+                    }
+                    let mut i = self.skip_to_char(outer, i + 1) + 1;
+                    let mut next = self.ch(i);
+                    while let Some(n) = next {
+                        if n == ':'
+                            || matches!(n, ',' | ']' | '}')
+                            || (n == outer && self.ch(i - 1) != Some('\\'))
+                        {
+                            break;
+                        }
+                        i += 1;
+                        next = self.ch(i);
+                    }
+                    if next != Some(':') {
+                        st.unmatched_delimiter = !st.unmatched_delimiter;
+                        let next = self.append_literal(st, c);
+                        return (true, next, false);
+                    }
+                }
+                Some(Ctx::Array) => {
+                    let mut even = true;
+                    let mut next = next;
+                    while next == Some(outer) {
+                        i = self.skip_to(&[outer, ']'], i + 1);
+                        next = self.ch(i);
+                        if next != Some(outer) {
+                            even = false;
+                            break;
+                        }
+                        i = self.skip_to(&[outer, ']'], i + 1);
+                        next = self.ch(i);
+                    }
+                    if even {
+                        st.unmatched_delimiter = !st.unmatched_delimiter;
+                        let next = self.append_literal(st, c);
+                        return (true, next, false);
+                    }
+                    return (false, Some(c), true);
+                }
+                Some(Ctx::ObjectKey) => {
+                    let next = self.append_literal(st, c);
+                    return (true, next, false);
+                }
+                None => {}
+            }
+        }
+        (false, Some(c), false)
+    }
+
+    /// A comma inside an unfinished object value: the next member, or part of the text?
+    fn classify_object_value_comma(&self, st: &mut StrState) -> CommaKind {
+        let next_idx = self.scroll(1);
+        let next = self.ch(next_idx);
+        let Some(n) = next else {
+            return CommaKind::Member;
+        };
+        if n == '}' {
+            return CommaKind::Member;
+        }
+        if is_quote(n) {
+            let key_end = self.skip_to_char(n, next_idx + 1);
+            if self.ch(key_end).is_none() {
+                return CommaKind::Text;
+            }
+            let after = self.scroll(key_end + 1);
+            return if self.ch(after) == Some(':') {
+                CommaKind::Member
+            } else {
+                CommaKind::Text
+            };
+        }
+        if n == '`' {
+            let end = self.scan_bare_key(next_idx + 1);
+            return if self.ch(self.scroll(end)) == Some(':') {
+                CommaKind::Member
+            } else {
+                CommaKind::Text
+            };
+        }
+        if is_alnum(n) || n == '_' {
+            let end = self.scroll(self.scan_bare_key(next_idx));
+            if self.ch(end) == Some(':') && self.bare_member_has_recoverable_value(st, end + 1) {
+                return CommaKind::Member;
+            }
+        }
+        if n == '{' || n == '[' {
+            return CommaKind::Container;
+        }
+        let special_targets = ['"', '\'', '\u{201c}', '\u{201d}', '{', '['];
+        let special_idx = self.cached_skip_to(st, &special_targets, next_idx);
+        let Some(special) = self.ch(special_idx) else {
+            return CommaKind::TextNoFutureDelimiter;
+        };
+        if special == '{' || special == '[' {
+            return CommaKind::Text;
+        }
+        let key_end = self.cached_skip_to(st, &[special], special_idx + 1);
+        if self.ch(key_end).is_none() {
+            return CommaKind::Text;
+        }
+        let after = self.scroll(key_end + 1);
+        if self.ch(after) == Some(':') {
+            CommaKind::Member
+        } else {
+            CommaKind::Text
+        }
+    }
+
+    /// The offset just past a run of key characters (alphanumerics, `_`, `-`).
+    fn scan_bare_key(&self, mut idx: isize) -> isize {
+        while self
+            .ch(idx)
+            .is_some_and(|k| is_alnum(k) || k == '_' || k == '-')
+        {
+            idx += 1;
+        }
+        idx
+    }
+
+    /// After `, key:` — does a value follow that makes this a real member?
+    fn bare_member_has_recoverable_value(&self, st: &mut StrState, value_idx: isize) -> bool {
+        let start = self.scroll(value_idx);
+        let first = self.ch(start);
+        if is_quote_opt(first) || one_of(first, &['{', '[', '-']) || first.is_some_and(is_digit) {
+            return true;
+        }
+        for word in ["true", "false", "null"] {
+            let n = word.len() as isize;
+            if word
+                .chars()
+                .enumerate()
+                .all(|(k, w)| self.ch(start + k as isize) == Some(w))
+            {
+                let end = self.ch(start + n);
+                if end.is_none() || end.is_some_and(is_space) || one_of(end, &[',', '}', ']']) {
+                    return true;
+                }
+            }
+        }
+        // An unquoted value only ends the string if its object closes before any quote.
+        let end = self.cached_skip_to(st, &['"', '\'', '\u{201c}', '\u{201d}', '}'], start);
+        self.ch(end) == Some('}')
+    }
+
+    /// An identifier-like key at `key_idx` followed by `:`.
+    fn bare_key_is_followed_by_colon(&self, key_idx: isize) -> bool {
+        if !self.ch(key_idx).is_some_and(|k| is_alnum(k) || k == '_') {
+            return false;
+        }
+        let end = self.scroll(self.scan_bare_key(key_idx));
+        self.ch(end) == Some(':')
+    }
+
+    /// The offset just past the balanced container opening at `idx` (or `idx` itself when
+    /// nothing opens there); `None` when it does not close.
+    fn skip_inline_container(&self, idx: isize) -> Option<isize> {
+        let open = self.ch(idx);
+        let Some(open) = open.filter(|&c| is_opener(c)) else {
+            return Some(idx);
+        };
+        let mut stack = vec![closer_of(open)];
+        let mut i = idx + 1;
+        while let Some(&expected) = stack.last() {
+            let c = self.ch(i)?;
+            if is_quote(c) {
+                let end = matching_quote(c);
+                i = self.skip_to_char(end, i + 1);
+                if self.ch(i) != Some(end) {
+                    return None;
+                }
+            } else if is_opener(c) && self.starts_nested_inline_container(i) {
+                stack.push(closer_of(c));
+            } else if c == expected {
+                stack.pop();
+                if stack.is_empty() {
+                    return Some(i + 1);
+                }
+            }
+            i += 1;
+        }
+        None
+    }
+
+    /// Does the bracket at `idx` open a nested container (rather than being text)?
+    fn starts_nested_inline_container(&self, idx: isize) -> bool {
+        let open = self.ch(idx);
+        let mut prev_idx = idx - 1;
+        while prev_idx >= 0 {
+            let Some(prev) = self.ch(prev_idx) else {
+                return true;
+            };
+            if !is_space(prev) {
+                if is_opener(prev) {
+                    return true;
+                }
+                if prev != ',' && prev != ':' {
+                    return false;
+                }
+                let next_idx = self.scroll(idx + 1);
+                let next = self.ch(next_idx);
+                if open == Some('[') || open == Some('(') {
+                    return one_of(next, &[']', ')', '"', '\'', '\u{201c}', '\u{201d}', '-'])
+                        || next.is_some_and(is_opener)
+                        || one_of(next, &['t', 'f', 'n'])
+                        || next.is_some_and(is_digit);
+                }
+                if open != Some('{') {
+                    return false;
+                }
+                if next == Some('}') || is_quote_opt(next) {
+                    return true;
+                }
+                return prev == ':' && self.bare_key_is_followed_by_colon(next_idx);
+            }
+            prev_idx -= 1;
+        }
+        true
+    }
+
+    /// Skips whitespace and comments starting at offset `idx`.
+    fn scroll_comment_prefixed_member_start(&self, idx: isize) -> isize {
+        let mut idx = self.scroll(idx);
+        loop {
+            let c = self.ch(idx);
+            if c == Some('#') {
+                while self.ch(idx).is_some_and(|c| c != '\n' && c != '\r') {
+                    idx += 1;
+                }
+                idx = self.scroll(idx);
+                continue;
+            }
+            if c == Some('/') {
+                match self.ch(idx + 1) {
+                    Some('/') => {
+                        idx += 2;
+                        while self.ch(idx).is_some_and(|c| c != '\n' && c != '\r') {
+                            idx += 1;
+                        }
+                        idx = self.scroll(idx);
+                        continue;
+                    }
+                    Some('*') => {
+                        idx += 2;
+                        loop {
+                            match self.ch(idx) {
+                                None => return idx,
+                                Some('*') if self.ch(idx + 1) == Some('/') => {
+                                    idx += 2;
+                                    break;
+                                }
+                                Some(_) => idx += 1,
+                            }
+                        }
+                        idx = self.scroll(idx);
+                        continue;
+                    }
+                    _ => {}
+                }
+            }
+            return idx;
+        }
+    }
+
+    /// `"` at `quote_idx` followed by `, "key":` (or `, key:`).
+    fn quoted_object_member_follows(&self, quote_idx: isize) -> bool {
+        let comma = self.scroll(quote_idx + 1);
+        if self.ch(comma) != Some(',') {
+            return false;
+        }
+        let next = self.scroll_comment_prefixed_member_start(comma + 1);
+        self.object_member_starts_at(next)
+    }
+
+    fn object_member_starts_at(&self, idx: isize) -> bool {
+        let Some(c) = self.ch(idx) else {
+            return false;
+        };
+        if c == '}' {
+            return false;
+        }
+        if is_quote(c) {
+            let end_quote = matching_quote(c);
+            let end = self.skip_to_char(end_quote, idx + 1);
+            if self.ch(end) != Some(end_quote) {
+                return false;
+            }
+            return self.ch(self.scroll(end + 1)) == Some(':');
+        }
+        if is_alnum(c) || c == '_' {
+            return self.bare_key_is_followed_by_colon(idx);
+        }
+        false
+    }
+
+    fn post_fence_container_starts_next_member(&self, end: isize) -> bool {
+        let after_idx = self.scroll(end);
+        let after = self.ch(after_idx);
+        if after.is_none() || after == Some('}') {
+            return true;
+        }
+        if after != Some(',') {
+            return false;
+        }
+        let next = self.scroll_comment_prefixed_member_start(after_idx + 1);
+        let n = self.ch(next);
+        n.is_none() || n == Some('}') || self.object_member_starts_at(next)
+    }
+
+    /// A `}` followed by a code fence inside an object value: is the fenced snippet part of
+    /// the string (a quote that closes the value comes later)?
+    fn brace_before_code_fence_belongs_to_string(&self, st: &mut StrState, fence: isize) -> bool {
+        let mut search = fence + 3;
+        let content = self.scroll_comment_prefixed_member_start(search);
+        let mut keep_container = false;
+        if self.ch(content).is_some_and(is_opener) {
+            if let Some(end) = self.skip_inline_container(content) {
+                if self.post_fence_container_starts_next_member(end) {
+                    return false;
+                }
+                keep_container = true;
+                search = end;
+            }
+        }
+        let outer = st.rquote;
+        let mut quote = self.skip_to_char(outer, search);
+        while self.ch(quote) == Some(outer) {
+            let after = self.ch(self.scroll(quote + 1));
+            if after.is_none() || one_of(after, &[',', '}', ']']) {
+                if keep_container {
+                    st.pending_inline_container = true;
+                }
+                return true;
+            }
+            quote = self.skip_to_char(outer, quote + 1);
+        }
+        false
+    }
+}
+
+/// Tracks `[`/`{` opened inside an object value after a comma that announced a container.
+/// Returns whether `c` closes such a container (and so belongs to the string).
+fn update_inline_container_stack(st: &mut StrState, c: char) -> bool {
+    if c == '{' || c == '[' {
+        if st.pending_inline_container {
+            st.inline_stack.push(c);
+            st.pending_inline_container = false;
+            return false;
+        }
+        if !st.inline_stack.is_empty() {
+            st.inline_stack.push(c);
+        }
+    }
+    let closes = match st.inline_stack.last() {
+        Some('{') => c == '}',
+        Some('[') => c == ']',
+        _ => false,
+    };
+    if closes {
+        st.inline_stack.pop();
+    }
+    closes
+}

@@ -5,7 +5,7 @@
 mod format;
 
 use super::{layout, Adapter, AdapterKind, Values};
-use crate::{Message, ParseError, ParseErrorKind, SignatureSpec};
+use crate::{Message, ParseError, SignatureSpec};
 
 /// DSPy's `XMLAdapter`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -21,13 +21,6 @@ impl Adapter for XmlAdapter {
     }
 
     fn parse(&self, spec: &SignatureSpec, completion: &str) -> Result<Values, ParseError> {
-        Err(ParseError {
-            adapter: AdapterKind::Xml,
-            kind: ParseErrorKind::Malformed {
-                reason: "not implemented yet".to_string(),
-            },
-            completion: completion.to_string(),
-            expected: spec.outputs().iter().map(|f| f.name.clone()).collect(),
-        })
+        super::parse::parse_xml(spec, completion)
     }
 }

@@ -1,0 +1,107 @@
+//! Differential test: `loads` against outputs recorded from Python's `json_repair.loads`
+//! (0.64.6) in `data/json_repair_cases.json`.
+//!
+//! Each case is `{"input": ..., "output": ..., "py_repr": ...}`. `output` is the Python result
+//! written with `json.dumps`, so `3` and `3.0` stay distinct; non-finite floats, which JSON
+//! cannot hold, are recorded as the strings `"NaN"`, `"Infinity"` and `"-Infinity"` (what
+//! `loads` returns for them). `py_repr` is Python's `repr` of the result, for reading.
+//!
+//! To add cases, append inputs and regenerate the outputs with the oracle:
+//!
+//! ```text
+//! /work/pyenv/bin/python - <<'PY'
+//! import json, math, json_repair
+//! path = "crates/dspy-adapters/tests/data/json_repair_cases.json"
+//! def enc(v):
+//!     if isinstance(v, float) and not math.isfinite(v):
+//!         return "NaN" if math.isnan(v) else ("Infinity" if v > 0 else "-Infinity")
+//!     if isinstance(v, dict): return {k: enc(x) for k, x in v.items()}
+//!     if isinstance(v, list): return [enc(x) for x in v]
+//!     return v
+//! cases = json.load(open(path, encoding="utf-8"))
+//! for c in cases:
+//!     r = json_repair.loads(c["input"])
+//!     c["output"], c["py_repr"] = enc(r), repr(r)
+//! with open(path, "w", encoding="utf-8") as f:
+//!     json.dump(cases, f, ensure_ascii=False, indent=1); f.write("\n")
+//! PY
+//! ```
+
+use dspy_adapters::value::json_repair::loads;
+use serde_json::Value;
+
+/// Inputs where `loads` knowingly differs from Python, with the reason.
+const KNOWN_DIFFERENCES: &[(&str, &str)] = &[];
+
+/// Strict equality that also tells integers from floats (serde_json's `==` already does, but
+/// be explicit about it) and compares object key order.
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            x.is_f64() == y.is_f64()
+                && match (x.as_f64(), y.as_f64()) {
+                    _ if !x.is_f64() => x == y,
+                    (Some(p), Some(q)) => p == q || (p.is_nan() && q.is_nan()),
+                    _ => false,
+                }
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y.iter())
+                    .all(|((k1, v1), (k2, v2))| k1 == k2 && same(v1, v2))
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same(v, w))
+        }
+        _ => a == b,
+    }
+}
+
+#[test]
+fn agrees_with_python_json_repair() {
+    let text = include_str!("data/json_repair_cases.json");
+    let cases: Vec<Value> = serde_json::from_str(text).expect("fixture is valid JSON");
+    assert!(cases.len() >= 100, "the corpus should not shrink");
+    let mut mismatches = Vec::new();
+    let mut known = 0;
+    for case in &cases {
+        let input = case["input"].as_str().expect("input is a string");
+        let expected = &case["output"];
+        let got = loads(input);
+        if same(&got, expected) {
+            continue;
+        }
+        if KNOWN_DIFFERENCES.iter().any(|(k, _)| *k == input) {
+            known += 1;
+            continue;
+        }
+        mismatches.push(format!(
+            "input:    {input:?}\n  python: {expected}\n  rust:   {got}"
+        ));
+    }
+    let agree = cases.len() - mismatches.len() - known;
+    eprintln!(
+        "{agree}/{} cases agree ({known} known differences)",
+        cases.len()
+    );
+    assert!(
+        mismatches.is_empty(),
+        "{} of {} cases disagree with Python:\n{}",
+        mismatches.len(),
+        cases.len(),
+        mismatches.join("\n")
+    );
+}
+
+#[test]
+fn known_differences_are_in_the_corpus() {
+    let text = include_str!("data/json_repair_cases.json");
+    let cases: Vec<Value> = serde_json::from_str(text).expect("fixture is valid JSON");
+    for (input, _) in KNOWN_DIFFERENCES {
+        assert!(
+            cases.iter().any(|c| c["input"] == *input),
+            "stale known difference: {input:?}"
+        );
+    }
+}
