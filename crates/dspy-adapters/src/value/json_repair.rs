@@ -19,14 +19,17 @@
 //!   where Python raises a `RecursionError`.
 
 use serde_json::{Map, Number, Value};
+use std::cell::{Cell, RefCell};
 
 /// How deep containers may nest before the rest of the input is dropped.
 pub const MAX_DEPTH: usize = 512;
 
-/// How many characters the parser may move in total when it edits its own input (json_repair
-/// inserts a `{` to split objects with duplicate keys, and un-escapes `{\"a\": ...}`). Past this
-/// budget those repairs are skipped, which keeps pathological inputs linear.
-const EDIT_BUDGET: usize = 1 << 25;
+/// json_repair edits its own input in two repairs: it inserts a `{` to split objects at a
+/// duplicate key (`[{a: 1, a: 2}]`) and un-escapes `{\"a\": 1}`. Each edit costs time
+/// proportional to the input's length; this bounds their total (in characters). Past it those
+/// repairs are skipped, so pathological inputs stay fast: on a 10 kB input that is over 1,500
+/// edits, on a 1 MB input 16.
+const EDIT_BUDGET: usize = 1 << 24;
 
 /// Reads `text` as JSON, repairing what LMs commonly get wrong; never fails.
 /// Returns `Value::String(String::new())` when nothing JSON-like is found (as json_repair does).
@@ -572,10 +575,55 @@ struct Parser {
     tried_valid_suffix: bool,
     depth: usize,
     edit_budget: usize,
+    /// Lazily built indexes for long forward searches; cleared when the text changes.
+    skip_indexes: RefCell<Vec<SkipIndex>>,
+    /// Characters left for the look-aheads whose cost multiplies with nesting depth (see
+    /// [`Parser::charge`]).
+    work_budget: Cell<usize>,
+}
+
+/// Two heuristics rescan text they have seen before once per enclosing level: re-reading an
+/// object that came out empty (`{"a", "b"}` is an array), and deciding whether `(...)` is a
+/// tuple. Nested hundreds deep over a big input that is quadratic, so their scans share a
+/// budget of this many characters per input character; past it they give up (the object
+/// stays empty, `(` opens a tuple). Real inputs stay far below it.
+const WORK_BUDGET_PER_CHAR: usize = 64;
+
+/// Searches shorter than this scan the text; longer ones use a [`SkipIndex`].
+const NAIVE_SCAN: usize = 64;
+
+/// The positions of one set of target characters that are not escaped, i.e. not preceded
+/// by an odd run of backslashes.
+struct SkipIndex {
+    targets: Vec<char>,
+    /// Sorted.
+    good: Vec<usize>,
+}
+
+impl SkipIndex {
+    fn build(s: &[char], targets: &[char]) -> Self {
+        let mut good = Vec::new();
+        let mut backslashes = 0usize;
+        for (i, &c) in s.iter().enumerate() {
+            if c == '\\' {
+                backslashes += 1;
+                continue;
+            }
+            if backslashes & 1 == 0 && targets.contains(&c) {
+                good.push(i);
+            }
+            backslashes = 0;
+        }
+        SkipIndex {
+            targets: targets.to_vec(),
+            good,
+        }
+    }
 }
 
 impl Parser {
     fn new(s: Vec<char>) -> Self {
+        let s_len = s.len();
         Parser {
             s,
             index: 0,
@@ -585,6 +633,8 @@ impl Parser {
             tried_valid_suffix: false,
             depth: 0,
             edit_budget: EDIT_BUDGET,
+            skip_indexes: RefCell::new(Vec::new()),
+            work_budget: Cell::new(WORK_BUDGET_PER_CHAR * s_len + (1 << 20)),
         }
     }
 
@@ -703,34 +753,110 @@ impl Parser {
     }
 
     /// The offset of the first of `targets` at or after offset `idx` that is not escaped by
-    /// an odd run of backslashes; the offset of the end of the text when there is none.
+    /// an odd run of backslashes (counted from where the search starts); the offset of the
+    /// end of the text when there is none.
+    ///
+    /// Short searches scan; long ones continue in a [`SkipIndex`], so the many look-aheads
+    /// json_repair makes stay cheap on big inputs.
     fn skip_to(&self, targets: &[char], idx: isize) -> isize {
-        let mut i = self.abs(idx).max(0) as usize;
+        let here = self.index as isize;
+        let len = self.len();
+        let start = self.abs(idx).max(0) as usize;
+        let limit = start.saturating_add(NAIVE_SCAN).min(len);
+        let mut i = start;
         let mut backslashes = 0usize;
-        while let Some(&c) = self.s.get(i) {
+        while i < limit {
+            let c = self.s.get(i).copied().unwrap_or('\\');
             if c == '\\' {
                 backslashes += 1;
             } else {
                 if targets.contains(&c) && backslashes & 1 == 0 {
-                    return i as isize - self.index as isize;
+                    return i as isize - here;
                 }
                 backslashes = 0;
             }
             i += 1;
         }
-        self.len() as isize - self.index as isize
+        // Finish the backslash run in progress: its parity counts from `start`.
+        while self.s.get(i) == Some(&'\\') {
+            i += 1;
+            backslashes += 1;
+        }
+        let Some(&c) = self.s.get(i) else {
+            return len as isize - here;
+        };
+        if targets.contains(&c) && backslashes & 1 == 0 {
+            return i as isize - here;
+        }
+        // Past `i`, every backslash run starts after `start`, so whether a target counts
+        // depends only on its own position: look it up.
+        match self.next_unescaped(targets, i + 1) {
+            Some(m) => m as isize - here,
+            None => len as isize - here,
+        }
+    }
+
+    /// The first position at or after `from` holding one of `targets` after an even run of
+    /// backslashes.
+    fn next_unescaped(&self, targets: &[char], from: usize) -> Option<usize> {
+        let mut indexes = self.skip_indexes.borrow_mut();
+        let pos = match indexes.iter().position(|x| x.targets == targets) {
+            Some(pos) => pos,
+            None => {
+                indexes.push(SkipIndex::build(&self.s, targets));
+                indexes.len() - 1
+            }
+        };
+        let good = &indexes.get(pos)?.good;
+        good.get(good.partition_point(|&m| m < from)).copied()
+    }
+
+    /// How many unescaped `targets` lie in the absolute range `from..to`.
+    fn count_unescaped(&self, target: char, from: usize, to: usize) -> usize {
+        let mut indexes = self.skip_indexes.borrow_mut();
+        let pos = match indexes.iter().position(|x| x.targets == [target]) {
+            Some(pos) => pos,
+            None => {
+                indexes.push(SkipIndex::build(&self.s, &[target]));
+                indexes.len() - 1
+            }
+        };
+        match indexes.get(pos) {
+            Some(x) => {
+                let a = x.good.partition_point(|&m| m < from);
+                let b = x.good.partition_point(|&m| m < to);
+                b.saturating_sub(a)
+            }
+            None => 0,
+        }
     }
 
     fn skip_to_char(&self, target: char, idx: isize) -> isize {
         self.skip_to(&[target], idx)
     }
 
-    /// Spends `cost` from the edit budget; false when it is exhausted.
-    fn spend(&mut self, cost: usize) -> bool {
-        if cost > self.edit_budget {
+    /// Takes `n` characters of work from the budget; false (taking nothing) when too few are
+    /// left.
+    fn charge(&self, n: usize) -> bool {
+        let left = self.work_budget.get();
+        if n > left {
+            return false;
+        }
+        self.work_budget.set(left - n);
+        true
+    }
+
+    /// Replaces `range` of the text with `with`, unless the edit budget is spent (then the
+    /// text is left alone and this returns false). Each edit is charged the whole length, as
+    /// it also invalidates the search indexes.
+    fn edit_text(&mut self, range: std::ops::Range<usize>, with: &[char]) -> bool {
+        let cost = self.len() + with.len();
+        if cost > self.edit_budget || range.start > range.end || range.end > self.len() {
             return false;
         }
         self.edit_budget -= cost;
+        self.s.splice(range, with.iter().copied());
+        self.skip_indexes.borrow_mut().clear();
         true
     }
 
@@ -993,8 +1119,17 @@ impl Parser {
         let mut in_quote: Option<char> = None;
         let mut backslashes = 0usize;
         let mut saw_content = false;
-        let mut i = self.index + 1;
-        while let Some(&c) = self.s.get(i) {
+        let first = self.index + 1;
+        let limit = first.saturating_add(self.work_budget.get());
+        let mut i = first;
+        let result = loop {
+            let Some(&c) = self.s.get(i) else {
+                break !saw_content;
+            };
+            if i >= limit {
+                // Out of budget: call it a tuple.
+                break true;
+            }
             i += 1;
             if c == '\\' {
                 backslashes += 1;
@@ -1019,21 +1154,18 @@ impl Parser {
             }
             match c {
                 '(' => parens += 1,
-                ')' => {
-                    if top {
-                        return !saw_content;
-                    }
-                    parens = parens.saturating_sub(1);
-                }
+                ')' if top => break !saw_content,
+                ')' => parens = parens.saturating_sub(1),
                 '[' => brackets += 1,
                 ']' => brackets = brackets.saturating_sub(1),
                 '{' => braces += 1,
                 '}' => braces = braces.saturating_sub(1),
-                ',' if top => return true,
+                ',' if top => break true,
                 _ => {}
             }
-        }
-        !saw_content
+        };
+        self.charge(i - first);
+        result
     }
 
     /// Does a top-level `(` start a value (a tuple on its own line) rather than prose?
@@ -1080,8 +1212,17 @@ impl Parser {
         let mut braces = 0usize;
         let mut in_quote: Option<char> = None;
         let mut backslashes = 0usize;
-        let mut i = self.index + 1;
-        while let Some(&c) = self.s.get(i) {
+        let first = self.index + 1;
+        let limit = first.saturating_add(self.work_budget.get());
+        let mut i = first;
+        let result = loop {
+            let Some(&c) = self.s.get(i) else {
+                break true;
+            };
+            if i >= limit {
+                // Out of budget: treat it as prose.
+                break false;
+            }
             i += 1;
             if c == '\\' {
                 backslashes += 1;
@@ -1101,28 +1242,27 @@ impl Parser {
             }
             match c {
                 '(' => parens += 1,
-                ')' => {
-                    if parens == 0 && brackets == 0 && braces == 0 {
-                        for &t in self.s.get(i..).unwrap_or(&[]) {
-                            if t == '\n' || t == '\r' {
-                                return true;
-                            }
-                            if !is_space(t) {
-                                return false;
-                            }
-                        }
-                        return true;
+                ')' if parens == 0 && brackets == 0 && braces == 0 => {
+                    // A value when nothing but whitespace follows on its line.
+                    let rest = self.s.get(i..).unwrap_or(&[]);
+                    match rest
+                        .iter()
+                        .find(|&&t| t == '\n' || t == '\r' || !is_space(t))
+                    {
+                        Some(&t) => break t == '\n' || t == '\r',
+                        None => break true,
                     }
-                    parens -= 1;
                 }
+                ')' => parens -= 1,
                 '[' => brackets += 1,
                 ']' => brackets = brackets.saturating_sub(1),
                 '{' => braces += 1,
                 '}' => braces = braces.saturating_sub(1),
                 _ => {}
             }
-        }
-        true
+        };
+        self.charge(i - first);
+        result
     }
 
     fn parse_number(&mut self) -> Value {
@@ -1184,6 +1324,7 @@ impl Parser {
         let array_is_object_value = self.is_current(Ctx::ObjectValue);
         let mut closed_before_parent_member = false;
         let mut items: Vec<Value> = Vec::new();
+        let mut has_container = false;
         self.push_ctx(Ctx::Array);
         loop {
             self.skip_whitespace_and_comments();
@@ -1201,12 +1342,7 @@ impl Parser {
                 let i = self.skip_to_char(c, 1);
                 let i = self.scroll(i + 1);
                 if self.ch(i) == Some(':') {
-                    if array_is_object_value
-                        && !items.is_empty()
-                        && items
-                            .iter()
-                            .all(|v| !matches!(v, Value::Object(_) | Value::Array(_)))
-                    {
+                    if array_is_object_value && !items.is_empty() && !has_container {
                         // `"k": ["a", "b", "c": 1]` — the array ended before the next member.
                         closed_before_parent_member = true;
                         break;
@@ -1223,6 +1359,7 @@ impl Parser {
             } else if matches!(&value, Value::String(s) if s == "...") && self.ch(-1) == Some('.') {
                 // A literal `...` placeholder: drop it.
             } else {
+                has_container |= matches!(value, Value::Object(_) | Value::Array(_));
                 items.push(value);
             }
             if self.index == before {
@@ -1243,6 +1380,8 @@ impl Parser {
 
     fn parse_object_members(&mut self) -> Value {
         let mut obj: Map<String, Value> = Map::new();
+        // The shape of the last member's array while arrays keep merging into it.
+        let mut shape: Option<RowShape> = None;
         let start = self.index;
         let parsing_object_value = self.is_current(Ctx::ObjectValue);
         loop {
@@ -1260,7 +1399,7 @@ impl Parser {
                 // A ':' before any key: skip it.
                 self.index += 1;
             }
-            let (key, rollback) = self.parse_object_key(&mut obj);
+            let (key, rollback) = self.parse_object_key(&mut obj, &mut shape);
             if self.in_ctx(Ctx::Array)
                 && obj.contains_key(&key)
                 && !parsing_object_value
@@ -1278,6 +1417,7 @@ impl Parser {
             }
             let value = self.parse_object_value();
             obj.insert(key, value);
+            shape = None;
             if one_of(self.cur(), &[',', '\'', '"']) {
                 self.index += 1;
             }
@@ -1298,13 +1438,20 @@ impl Parser {
     }
 
     /// Reads an object key; returns it and where its parse started.
-    fn parse_object_key(&mut self, obj: &mut Map<String, Value>) -> (String, usize) {
+    fn parse_object_key(
+        &mut self,
+        obj: &mut Map<String, Value>,
+        shape: &mut Option<RowShape>,
+    ) -> (String, usize) {
         let mut key = String::new();
         let mut rollback = self.index;
         self.push_ctx(Ctx::ObjectKey);
         while self.cur().is_some() {
             rollback = self.index;
-            if self.cur() == Some('[') && key.is_empty() && self.merge_array_continuation(obj) {
+            if self.cur() == Some('[')
+                && key.is_empty()
+                && self.merge_array_continuation(obj, shape)
+            {
                 continue;
             }
             key = match self.parse_string() {
@@ -1327,7 +1474,11 @@ impl Parser {
 
     /// `{"a": [1, 2], [3, 4]}` — an array where a key should be continues the previous
     /// member's array. Returns false when there is no such member.
-    fn merge_array_continuation(&mut self, obj: &mut Map<String, Value>) -> bool {
+    fn merge_array_continuation(
+        &mut self,
+        obj: &mut Map<String, Value>,
+        shape: &mut Option<RowShape>,
+    ) -> bool {
         match obj.iter().next_back() {
             Some((key, Value::Array(_))) if !key.is_empty() => {}
             _ => return false,
@@ -1335,7 +1486,8 @@ impl Parser {
         self.index += 1;
         let new_items = self.parse_array(']');
         if let Some(Value::Array(prev)) = obj.values_mut().next_back() {
-            merge_rows(prev, new_items);
+            let shape = shape.get_or_insert_with(|| RowShape::of(prev));
+            merge_rows(prev, new_items, shape);
         }
         self.skip_whitespace_and_comments();
         if self.cur() == Some(',') {
@@ -1361,10 +1513,9 @@ impl Parser {
 
     /// Inserts a `{` where the duplicate key started and moves the cursor just before it.
     fn split_object_on_duplicate_key(&mut self, rollback: usize) -> bool {
-        if rollback == 0 || rollback > self.len() || !self.spend(self.len() - rollback + 1) {
+        if rollback == 0 || !self.edit_text(rollback..rollback, &['{']) {
             return false;
         }
-        self.s.insert(rollback, '{');
         self.index = rollback - 1;
         true
     }
@@ -1387,6 +1538,9 @@ impl Parser {
         if !obj.is_empty() || self.index.saturating_sub(start) <= 2 {
             return None;
         }
+        if !self.charge(2 * (self.index - start) + 2) {
+            return None;
+        }
         let body = self.slice(start, self.index.saturating_sub(1));
         if self.ch(-1) == Some('}') && strip_comments(body).iter().all(|&c| is_space(c)) {
             return None;
@@ -1396,11 +1550,9 @@ impl Parser {
             EmptyObjectRepair::Object(normalized) => {
                 let end = (self.index + 1).min(self.len());
                 let open = start.saturating_sub(1).min(end);
-                let cost = self.len() - open + normalized.len();
-                if !self.spend(cost) {
+                if !self.edit_text(open..end, &normalized) {
                     return None;
                 }
-                self.s.splice(open..end, normalized);
                 self.index = start;
                 self.push_ctx(Ctx::ObjectKey);
                 let value = self.parse_object();
@@ -1492,56 +1644,89 @@ impl Parser {
     }
 }
 
+/// The lengths of the lists inside a list, as far as [`merge_rows`] cares; kept up to date
+/// while arrays keep merging into the same member, so that stays linear.
+#[derive(Clone, Copy)]
+struct RowShape {
+    rows: usize,
+    first_len: usize,
+    uniform: bool,
+}
+
+impl RowShape {
+    fn of(items: &[Value]) -> Self {
+        let mut shape = RowShape {
+            rows: 0,
+            first_len: 0,
+            uniform: true,
+        };
+        shape.add(items);
+        shape
+    }
+
+    fn add(&mut self, items: &[Value]) {
+        for item in items {
+            if let Value::Array(row) = item {
+                if self.rows == 0 {
+                    self.first_len = row.len();
+                } else if row.len() != self.first_len {
+                    self.uniform = false;
+                }
+                self.rows += 1;
+            }
+        }
+    }
+
+    /// The common length of the rows; 0 when there are none or they differ.
+    fn row_len(&self) -> usize {
+        if self.rows > 0 && self.uniform {
+            self.first_len
+        } else {
+            0
+        }
+    }
+}
+
 /// Merges the array that follows an array member (`{"a": [..], [..]}`) into it, keeping
 /// rows of a table together.
-fn merge_rows(prev: &mut Vec<Value>, new_items: Vec<Value>) {
-    let mut row_lengths = prev.iter().filter_map(|v| match v {
-        Value::Array(a) => Some(a.len()),
-        _ => None,
-    });
-    let expected = match row_lengths.next() {
-        Some(first) if row_lengths.all(|n| n == first) => first,
-        _ => 0,
-    };
+fn merge_rows(prev: &mut Vec<Value>, mut new_items: Vec<Value>, shape: &mut RowShape) {
+    let expected = shape.row_len();
     if expected == 0 {
-        let mut new_items = new_items;
-        match new_items.as_slice() {
-            [Value::Array(_)] => {
-                if let Some(Value::Array(inner)) = new_items.pop() {
-                    prev.extend(inner);
-                }
+        if let [Value::Array(_)] = new_items.as_slice() {
+            if let Some(Value::Array(inner)) = new_items.pop() {
+                new_items = inner;
             }
-            _ => prev.extend(new_items),
         }
+        shape.add(&new_items);
+        prev.extend(new_items);
         return;
     }
-    let mut tail = Vec::new();
-    while prev.last().is_some_and(|v| !v.is_array()) {
-        if let Some(v) = prev.pop() {
-            tail.push(v);
-        }
-    }
-    if !tail.is_empty() {
-        tail.reverse();
-        if tail.len() % expected == 0 {
-            let mut rest = tail.into_iter();
-            loop {
-                let row: Vec<Value> = rest.by_ref().take(expected).collect();
-                if row.is_empty() {
-                    break;
-                }
-                prev.push(Value::Array(row));
+    // Scalars after the last row: group them into rows when they divide evenly.
+    let rows_end = prev.iter().rposition(Value::is_array).map_or(0, |p| p + 1);
+    let tail = prev.split_off(rows_end);
+    if !tail.is_empty() && tail.chunks_exact(expected).remainder().is_empty() {
+        let mut rest = tail.into_iter();
+        loop {
+            let row: Vec<Value> = rest.by_ref().take(expected).collect();
+            if row.is_empty() {
+                break;
             }
-        } else {
-            prev.extend(tail);
+            prev.push(Value::Array(row));
+            shape.rows += 1;
         }
+    } else {
+        prev.extend(tail);
     }
-    if !new_items.is_empty() {
-        if new_items.iter().all(Value::is_array) {
-            prev.extend(new_items);
-        } else {
-            prev.push(Value::Array(new_items));
-        }
+    if new_items.is_empty() {
+        return;
+    }
+    if new_items.iter().all(Value::is_array) {
+        shape.add(&new_items);
+        prev.extend(new_items);
+    } else {
+        let row = Value::Array(new_items);
+        shape.add(std::slice::from_ref(&row));
+        prev.push(row);
     }
 }
 
@@ -2380,18 +2565,11 @@ impl Parser {
                     }
                 }
                 Some(Ctx::Array) => {
-                    let mut even = true;
-                    let mut next = next;
-                    while next == Some(outer) {
-                        i = self.skip_to(&[outer, ']'], i + 1);
-                        next = self.ch(i);
-                        if next != Some(outer) {
-                            even = false;
-                            break;
-                        }
-                        i = self.skip_to(&[outer, ']'], i + 1);
-                        next = self.ch(i);
-                    }
+                    // Walking the quotes after this one in pairs up to the next `]`: they
+                    // pair up (and this quote is text) when their count is odd.
+                    let after = self.abs(i).max(0) as usize + 1;
+                    let bracket = self.next_unescaped(&[']'], after).unwrap_or(self.len());
+                    let even = self.count_unescaped(outer, after, bracket) & 1 == 1;
                     if even {
                         st.unmatched_delimiter = !st.unmatched_delimiter;
                         let next = self.append_literal(st, c);
