@@ -21,8 +21,14 @@
 use serde_json::{Map, Number, Value};
 use std::cell::{Cell, RefCell};
 
-/// How deep containers may nest before the rest of the input is dropped.
-pub const MAX_DEPTH: usize = 512;
+/// How deep containers may nest in input that needs repair before the rest of the input is
+/// dropped. Python's json_repair fails with a `RecursionError` well before this (at 140 to
+/// 330 levels, depending on the shape), so nothing it can read is cut off.
+pub const MAX_DEPTH: usize = 400;
+
+/// How deep valid JSON may nest. Python's `json` module reads up to about 990 levels (then
+/// `json_repair.loads` raises); deeper valid JSON goes through the repairing parser.
+const STRICT_MAX_DEPTH: usize = 1000;
 
 /// json_repair edits its own input in two repairs: it inserts a `{` to split objects at a
 /// duplicate key (`[{a: 1, a: 2}]`) and un-escapes `{\"a\": 1}`. Each edit costs time
@@ -276,16 +282,12 @@ fn py_float(s: &str) -> Option<Value> {
 mod strict {
     //! Python's `json.loads` / `JSONDecoder.raw_decode`, on a char slice.
 
-    use super::{float_value, int_value, MAX_DEPTH};
+    use super::{float_value, int_value, STRICT_MAX_DEPTH};
     use serde_json::{Map, Value};
 
     /// `json.loads(text)`: one value with only JSON whitespace around it.
     pub(super) fn decode_document(s: &[char]) -> Option<Value> {
-        let mut d = Decoder {
-            s,
-            pos: 0,
-            depth: 0,
-        };
+        let mut d = Decoder { s, pos: 0 };
         d.skip_ws();
         let value = d.value()?;
         d.skip_ws();
@@ -295,11 +297,7 @@ mod strict {
     /// `JSONDecoder().raw_decode(s[start:])`: a value right at `start`; returns it and the
     /// position just after it.
     pub(super) fn raw_decode(s: &[char], start: usize) -> Option<(Value, usize)> {
-        let mut d = Decoder {
-            s,
-            pos: start,
-            depth: 0,
-        };
+        let mut d = Decoder { s, pos: start };
         let value = d.value()?;
         Some((value, d.pos))
     }
@@ -307,7 +305,13 @@ mod strict {
     struct Decoder<'a> {
         s: &'a [char],
         pos: usize,
-        depth: usize,
+    }
+
+    /// A container being read.
+    enum Open {
+        Array(Vec<Value>),
+        /// The members so far and the key whose value comes next.
+        Object(Map<String, Value>, String),
     }
 
     impl Decoder<'_> {
@@ -333,11 +337,100 @@ mod strict {
             matches
         }
 
+        /// One value, iteratively (valid JSON may nest deep).
         fn value(&mut self) -> Option<Value> {
+            let mut stack: Vec<Open> = Vec::new();
+            loop {
+                let mut value = match self.peek()? {
+                    '{' if stack.len() >= STRICT_MAX_DEPTH => return None,
+                    '{' => {
+                        self.pos += 1;
+                        self.skip_ws();
+                        if self.peek() == Some('}') {
+                            self.pos += 1;
+                            Value::Object(Map::new())
+                        } else {
+                            let key = self.key()?;
+                            stack.push(Open::Object(Map::new(), key));
+                            continue;
+                        }
+                    }
+                    '[' if stack.len() >= STRICT_MAX_DEPTH => return None,
+                    '[' => {
+                        self.pos += 1;
+                        self.skip_ws();
+                        if self.peek() == Some(']') {
+                            self.pos += 1;
+                            Value::Array(Vec::new())
+                        } else {
+                            stack.push(Open::Array(Vec::new()));
+                            continue;
+                        }
+                    }
+                    _ => self.scalar()?,
+                };
+                // Put the value in its container; close the containers that end here.
+                loop {
+                    match stack.last_mut() {
+                        None => return Some(value),
+                        Some(Open::Array(items)) => {
+                            items.push(value);
+                            self.skip_ws();
+                            match self.peek()? {
+                                ',' => {
+                                    self.pos += 1;
+                                    self.skip_ws();
+                                    break;
+                                }
+                                ']' => {
+                                    self.pos += 1;
+                                    value = Value::Array(std::mem::take(items));
+                                    stack.pop();
+                                }
+                                _ => return None,
+                            }
+                        }
+                        Some(Open::Object(map, key)) => {
+                            map.insert(std::mem::take(key), value);
+                            self.skip_ws();
+                            match self.peek()? {
+                                ',' => {
+                                    self.pos += 1;
+                                    self.skip_ws();
+                                    *key = self.key()?;
+                                    break;
+                                }
+                                '}' => {
+                                    self.pos += 1;
+                                    value = Value::Object(std::mem::take(map));
+                                    stack.pop();
+                                }
+                                _ => return None,
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        /// `"key"` and the `:` after it.
+        fn key(&mut self) -> Option<String> {
+            if self.peek() != Some('"') {
+                return None;
+            }
+            let key = self.string()?;
+            self.skip_ws();
+            if self.peek() != Some(':') {
+                return None;
+            }
+            self.pos += 1;
+            self.skip_ws();
+            Some(key)
+        }
+
+        fn scalar(&mut self) -> Option<Value> {
             match self.peek()? {
                 '"' => self.string().map(Value::String),
-                '{' => self.nested(Self::object),
-                '[' => self.nested(Self::array),
                 'n' if self.eat_word("null") => Some(Value::Null),
                 't' if self.eat_word("true") => Some(Value::Bool(true)),
                 'f' if self.eat_word("false") => Some(Value::Bool(false)),
@@ -346,16 +439,6 @@ mod strict {
                 '-' if self.eat_word("-Infinity") => Some(float_value(f64::NEG_INFINITY)),
                 _ => self.number(),
             }
-        }
-
-        fn nested(&mut self, f: fn(&mut Self) -> Option<Value>) -> Option<Value> {
-            if self.depth >= MAX_DEPTH {
-                return None;
-            }
-            self.depth += 1;
-            let v = f(self);
-            self.depth -= 1;
-            v
         }
 
         fn digits(&mut self) -> usize {
@@ -469,67 +552,6 @@ mod strict {
                 }
             }
         }
-
-        fn object(&mut self) -> Option<Value> {
-            self.pos += 1;
-            let mut map = Map::new();
-            self.skip_ws();
-            if self.peek() == Some('}') {
-                self.pos += 1;
-                return Some(Value::Object(map));
-            }
-            loop {
-                if self.peek() != Some('"') {
-                    return None;
-                }
-                let key = self.string()?;
-                self.skip_ws();
-                if self.peek() != Some(':') {
-                    return None;
-                }
-                self.pos += 1;
-                self.skip_ws();
-                let value = self.value()?;
-                map.insert(key, value);
-                self.skip_ws();
-                match self.peek()? {
-                    ',' => {
-                        self.pos += 1;
-                        self.skip_ws();
-                    }
-                    '}' => {
-                        self.pos += 1;
-                        return Some(Value::Object(map));
-                    }
-                    _ => return None,
-                }
-            }
-        }
-
-        fn array(&mut self) -> Option<Value> {
-            self.pos += 1;
-            let mut items = Vec::new();
-            self.skip_ws();
-            if self.peek() == Some(']') {
-                self.pos += 1;
-                return Some(Value::Array(items));
-            }
-            loop {
-                items.push(self.value()?);
-                self.skip_ws();
-                match self.peek()? {
-                    ',' => {
-                        self.pos += 1;
-                        self.skip_ws();
-                    }
-                    ']' => {
-                        self.pos += 1;
-                        return Some(Value::Array(items));
-                    }
-                    _ => return None,
-                }
-            }
-        }
     }
 }
 
@@ -553,6 +575,13 @@ impl Ctx {
             Ctx::Array => 2,
         }
     }
+}
+
+/// The result of reading an object's members.
+enum ObjectBody {
+    Members(Map<String, Value>),
+    /// The object was repaired into something else (or nesting ran too deep).
+    Other(Value),
 }
 
 /// How the empty result of an object parse should be repaired.
@@ -1304,20 +1333,29 @@ impl Parser {
 // Containers.
 impl Parser {
     /// Runs `f` one nesting level deeper; past [`MAX_DEPTH`] drops the rest of the input.
-    fn nested<T>(&mut self, too_deep: T, f: impl FnOnce(&mut Self) -> T) -> T {
+    /// Goes one nesting level deeper; false, with the rest of the input dropped, past
+    /// [`MAX_DEPTH`]. Each true is paired with a [`Parser::leave`].
+    fn enter(&mut self) -> bool {
         if self.depth >= MAX_DEPTH {
             self.index = self.len();
-            return too_deep;
+            return false;
         }
         self.depth += 1;
-        let value = f(self);
-        self.depth -= 1;
-        value
+        true
+    }
+
+    fn leave(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
     }
 
     /// Parses array items up to `closing` (`]`, or `)` for tuples); the opener is consumed.
     fn parse_array(&mut self, closing: char) -> Vec<Value> {
-        self.nested(Vec::new(), |p| p.parse_array_items(closing))
+        if !self.enter() {
+            return Vec::new();
+        }
+        let items = self.parse_array_items(closing);
+        self.leave();
+        items
     }
 
     fn parse_array_items(&mut self, closing: char) -> Vec<Value> {
@@ -1375,10 +1413,23 @@ impl Parser {
 
     /// Parses an object's members; the `{` is consumed (or was missing).
     fn parse_object(&mut self) -> Value {
-        self.nested(empty_string(), Self::parse_object_members)
+        match self.parse_nested_object_members() {
+            ObjectBody::Members(obj) => self.complete_object(obj),
+            ObjectBody::Other(value) => value,
+        }
     }
 
-    fn parse_object_members(&mut self) -> Value {
+    fn parse_nested_object_members(&mut self) -> ObjectBody {
+        if !self.enter() {
+            return ObjectBody::Other(empty_string());
+        }
+        let body = self.parse_object_members();
+        self.leave();
+        body
+    }
+
+    /// The members up to the closing `}`; or what the object was repaired into.
+    fn parse_object_members(&mut self) -> ObjectBody {
         let mut obj: Map<String, Value> = Map::new();
         // The shape of the last member's array while arrays keep merging into it.
         let mut shape: Option<RowShape> = None;
@@ -1431,10 +1482,10 @@ impl Parser {
             }
         }
         self.index += 1;
-        if let Some(value) = self.repair_empty_object(&obj, start) {
-            return value;
+        match self.repair_empty_object(&obj, start) {
+            Some(value) => ObjectBody::Other(value),
+            None => ObjectBody::Members(obj),
         }
-        self.complete_object(obj)
     }
 
     /// Reads an object key; returns it and where its parse started.
@@ -1627,17 +1678,26 @@ impl Parser {
             }
             return Value::Object(obj);
         }
-        self.skip_whitespaces();
-        if self.cur() == Some(',') {
+        // `{"a": 1}, "b": 2}` — more members after the object closed, maybe more than once.
+        // (json_repair recurses here; merging each object into the first in turn gives the
+        // same result.)
+        loop {
+            self.skip_whitespaces();
+            if self.cur() != Some(',') {
+                break;
+            }
             self.index += 1;
             self.skip_whitespaces();
-            if is_quote_opt(self.cur()) {
-                // `{"a": 1}, "b": 2}` — more members after the object closed.
-                if let Value::Object(more) = self.parse_object() {
+            if !is_quote_opt(self.cur()) {
+                break;
+            }
+            match self.parse_nested_object_members() {
+                ObjectBody::Members(more) => {
                     for (k, v) in more {
                         obj.insert(k, v);
                     }
                 }
+                ObjectBody::Other(_) => break,
             }
         }
         Value::Object(obj)
@@ -1903,12 +1963,29 @@ fn lower_is(c: Option<char>, expected: char) -> bool {
 
 impl Parser {
     fn parse_string(&mut self) -> Value {
-        let mut st = match self.prepare_string_entry() {
+        let mut st = match self.open_string() {
             Ok(st) => st,
             Err(direct) => return direct,
         };
+        // A ```` ```json ... ``` ```` block right after the opening quote is parsed as JSON
+        // (here, with little on the stack, as this recursion can go deep).
+        if self.llm_block_starts_here() {
+            self.index += 7;
+            if !self.enter() {
+                return empty_string();
+            }
+            let value = self.parse_json();
+            self.leave();
+            // json_repair treats a block holding `false` as no block (and goes on from there).
+            if value != Value::Bool(false) {
+                return value;
+            }
+        }
+        if let Err(direct) = self.handle_leading_quotes(&mut st) {
+            return direct;
+        }
         let last = self.scan_string_body(&mut st);
-        Value::String(self.finalize_string(st, last))
+        Value::String(self.finalize_string(*st, last))
     }
 
     /// Comments where a string was expected.
@@ -1927,7 +2004,7 @@ impl Parser {
 
     /// Finds the opening quote (or the start of an unquoted literal) and handles the cases
     /// that end the parse right away (`Err` holds the result).
-    fn prepare_string_entry(&mut self) -> Result<StrState, Value> {
+    fn open_string(&mut self) -> Result<Box<StrState>, Value> {
         if one_of(self.cur(), &['#', '/']) {
             return Err(self.parse_comment());
         }
@@ -1940,7 +2017,7 @@ impl Parser {
         if let Some(simple) = self.try_parse_simple_quoted_string() {
             return Err(Value::String(simple));
         }
-        let mut st = StrState::new();
+        let mut st = Box::new(StrState::new());
         if c == '\'' {
             st.lquote = '\'';
             st.rquote = '\'';
@@ -1958,11 +2035,11 @@ impl Parser {
         if !st.missing_quotes {
             self.index += 1;
         }
-        if self.cur() == Some('`') {
-            if let Some(value) = self.parse_json_llm_block() {
-                return Err(value);
-            }
-        }
+        Ok(st)
+    }
+
+    /// Quotes right after the opening one: `""`, `""value""`, `""quoted" rest"`.
+    fn handle_leading_quotes(&mut self, st: &mut StrState) -> Result<(), Value> {
         if self.cur() == Some(st.lquote) {
             let next = self.ch(1);
             let empty_here = match self.current() {
@@ -1997,7 +2074,7 @@ impl Parser {
                         st.append(st.lquote);
                         st.unmatched_delimiter = true;
                         self.index += 1;
-                        return Ok(st);
+                        return Ok(());
                     }
                 }
                 let next = self.ch(self.scroll(1));
@@ -2011,7 +2088,7 @@ impl Parser {
                 }
             }
         }
-        Ok(st)
+        Ok(())
     }
 
     /// A plain `"..."` string (no escapes or line breaks) followed by what the context
@@ -2082,20 +2159,14 @@ impl Parser {
         None
     }
 
-    /// A ```` ```json ... ``` ```` block inside a string: parse its content as JSON.
-    fn parse_json_llm_block(&mut self) -> Option<Value> {
+    /// Does a ```` ```json ... ``` ```` block start at the cursor?
+    fn llm_block_starts_here(&self) -> bool {
         let opener: [char; 7] = ['`', '`', '`', 'j', 's', 'o', 'n'];
         if self.slice(self.index, self.index + 7) != opener {
-            return None;
+            return false;
         }
         let close = self.abs(self.skip_to_char('`', 7)).max(0) as usize;
-        if self.slice(close, close + 3) != ['`', '`', '`'] {
-            return None;
-        }
-        self.index += 7;
-        let value = self.nested(empty_string(), Self::parse_json);
-        // json_repair treats a block holding `false` as no block (and goes on from there).
-        (value != Value::Bool(false)).then_some(value)
+        self.slice(close, close + 3) == ['`', '`', '`']
     }
 
     fn only_whitespace_until(&self, end: isize) -> bool {
