@@ -26,9 +26,9 @@ use std::cell::{Cell, RefCell};
 /// 330 levels, depending on the shape), so nothing it can read is cut off.
 pub const MAX_DEPTH: usize = 400;
 
-/// How deep valid JSON may nest. Python's `json` module reads up to about 990 levels (then
-/// `json_repair.loads` raises); deeper valid JSON goes through the repairing parser.
-const STRICT_MAX_DEPTH: usize = 1000;
+/// How deep valid JSON may nest: as deep as Python's `json` module reads it (992 levels;
+/// deeper, `json_repair.loads` raises). Deeper valid JSON goes through the repairing parser.
+const STRICT_MAX_DEPTH: usize = 992;
 
 /// json_repair edits its own input in two repairs: it inserts a `{` to split objects at a
 /// duplicate key (`[{a: 1, a: 2}]`) and un-escapes `{\"a\": 1}`. Each edit costs time
@@ -254,14 +254,11 @@ fn py_int(s: &str) -> Option<Value> {
 /// Python's `float(s)` for the characters a number can be made of; `None` when it would raise.
 fn py_float(s: &str) -> Option<Value> {
     let body = s.strip_prefix(['-', '+']).unwrap_or(s);
-    let (mantissa, exponent) = match body.find(['e', 'E']) {
-        Some(pos) => (&body[..pos], Some(&body[pos + 1..])),
+    let (mantissa, exponent) = match body.split_once(['e', 'E']) {
+        Some((mantissa, exponent)) => (mantissa, Some(exponent)),
         None => (body, None),
     };
-    let (int_part, frac_part) = match mantissa.find('.') {
-        Some(pos) => (&mantissa[..pos], &mantissa[pos + 1..]),
-        None => (mantissa, ""),
-    };
+    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
     let all_digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
     if !all_digits(int_part) || !all_digits(frac_part) || int_part.len() + frac_part.len() == 0 {
         return None;
@@ -276,7 +273,7 @@ fn py_float(s: &str) -> Option<Value> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Strict JSON (Python's `json` module: accepts NaN/Infinity, keeps lone surrogates)
+// Strict JSON (Python's `json` module, which also accepts NaN and Infinity)
 // ---------------------------------------------------------------------------------------------
 
 mod strict {
@@ -663,7 +660,11 @@ impl Parser {
             depth: 0,
             edit_budget: EDIT_BUDGET,
             skip_indexes: RefCell::new(Vec::new()),
-            work_budget: Cell::new(WORK_BUDGET_PER_CHAR * s_len + (1 << 20)),
+            work_budget: Cell::new(
+                WORK_BUDGET_PER_CHAR
+                    .saturating_mul(s_len)
+                    .saturating_add(1 << 20),
+            ),
         }
     }
 
@@ -1332,7 +1333,6 @@ impl Parser {
 
 // Containers.
 impl Parser {
-    /// Runs `f` one nesting level deeper; past [`MAX_DEPTH`] drops the rest of the input.
     /// Goes one nesting level deeper; false, with the rest of the input dropped, past
     /// [`MAX_DEPTH`]. Each true is paired with a [`Parser::leave`].
     fn enter(&mut self) -> bool {
