@@ -3070,8 +3070,25 @@ mod tests {
             d
         };
         assert_eq!(depth(&loads(&format!("{}1", "[".repeat(300)))), 300);
-        let valid = format!("{}{}", "[".repeat(900), "]".repeat(900));
-        assert_eq!(depth(&loads(&valid)), 899);
+        // Valid JSON is read as deep as Python's `json` reads it.
+        let valid = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        assert_eq!(
+            depth(&loads(&valid(STRICT_MAX_DEPTH))),
+            STRICT_MAX_DEPTH - 1
+        );
+        assert_eq!(depth(&loads(&valid(STRICT_MAX_DEPTH + 1))), 0);
+        let objects = format!(
+            "{}1{}",
+            "{\"a\": ".repeat(STRICT_MAX_DEPTH),
+            "}".repeat(STRICT_MAX_DEPTH)
+        );
+        let mut v = &loads(&objects);
+        let mut levels = 0;
+        while let Some(inner) = v.get("a") {
+            v = inner;
+            levels += 1;
+        }
+        assert_eq!((levels, v), (STRICT_MAX_DEPTH, &json!(1)));
     }
 
     #[test]
