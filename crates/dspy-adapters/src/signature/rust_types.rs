@@ -403,7 +403,7 @@ impl<'a> Converter<'a> {
         // An enum of unit variants with docs: every member a string `const` or `enum`.
         let strings: Option<Vec<Value>> = members
             .iter()
-            .map(|m| string_values(m))
+            .map(string_values)
             .collect::<Option<Vec<_>>>()
             .map(|v| v.into_iter().flatten().collect());
         if let (true, Some(values)) = (cx.def, strings.as_ref()) {
@@ -641,7 +641,7 @@ fn merge_objects(parts: &[&Value]) -> Value {
 
 /// `team_name` → `TeamName`.
 fn pascal_case(name: &str) -> String {
-    name.split(|c: char| c == '_' || c == '-' || c == ' ')
+    name.split(['_', '-', ' '])
         .map(|word| {
             let mut chars = word.chars();
             match chars.next() {
