@@ -6,7 +6,7 @@
 
 mod parse;
 mod prefix;
-mod rust_types;
+pub mod rust_types;
 mod schema;
 mod types;
 
