@@ -1,4 +1,87 @@
-//! Derive macros for DSPy in Rust: `#[derive(Signature)]` and `#[module]` (arriving with the
-//! typed-programs work). The crate depends on `syn`, `quote` and `proc-macro2` only.
+//! Derive macros for DSPy in Rust: `#[derive(Signature)]`.
+//!
+//! Use them through the `dspy` crate (`dspy::Signature`, on by default with its `derive`
+//! feature). This crate depends on `syn`, `quote` and `proc-macro2` only; the code it
+//! generates calls the runtime through `::dspy::__private`.
+//!
+//! The derive is a pipeline with one module per stage: `attr` reads attributes, `ast` builds
+//! the model, `valid` checks it, and `expand` writes the code.
 
 #![forbid(unsafe_code)]
+
+mod ast;
+mod attr;
+mod errors;
+mod expand;
+mod valid;
+
+use proc_macro::TokenStream;
+use syn::{parse_macro_input, DeriveInput};
+
+/// Derives `Signature` for a struct whose fields are the signature's inputs and outputs.
+///
+/// ```
+/// use dspy::prelude::*;
+///
+/// /// Answer questions with short factoid answers.
+/// #[derive(Signature)]
+/// struct QA {
+///     #[input]
+///     question: String,
+///     /// The answer, in a few words.
+///     #[output(desc = "often between 1 and 5 words")]
+///     answer: String,
+/// }
+///
+/// let spec = QA::spec();
+/// assert_eq!(spec.instructions(), "Answer questions with short factoid answers.");
+/// assert_eq!(spec.outputs()[0].desc.as_deref(), Some("often between 1 and 5 words"));
+///
+/// // The generated structs hold the values.
+/// let input = QAInput { question: "Who wrote Dune?".into() };
+/// let output = QAOutput { answer: "Frank Herbert".into() };
+/// # let _ = (input, output);
+/// ```
+///
+/// # Fields
+///
+/// Every field carries `#[input]` or `#[output]`, optionally with `desc = "..."` (the field's
+/// description in prompts) and `prefix = "..."` (saved with programs; by default inferred from
+/// the name as DSPy does, `Question:`). Fields keep their declaration order. Field doc
+/// comments are copied to the generated structs; they are not descriptions. A field's type
+/// must implement `serde::Serialize`, `serde::Deserialize` and `schemars::JsonSchema`; its
+/// DSPy type is read from the JSON Schema (`field_type_of`).
+///
+/// # Instructions
+///
+/// The struct's doc comment, cleaned up like a Python docstring (`inspect.cleandoc`), is the
+/// signature's instructions; without one, DSPy's default instructions
+/// (``Given the fields `question`, produce the fields `answer`.``).
+///
+/// # Generated items
+///
+/// * `<Name>Input` and `<Name>Output`: structs with the item's visibility, `pub` fields of the
+///   input and output fields, deriving serde's `Serialize` and `Deserialize`.
+/// * `impl Signature for <Name>` whose `spec()` builds the `SignatureSpec` once.
+///
+/// # Rules checked at compile time
+///
+/// * At least one `#[output]` field; each field exactly one of `#[input]`/`#[output]`.
+/// * Only the keys `desc` and `prefix` in `#[input(..)]`/`#[output(..)]`, each a string.
+/// * Distinct field names; no name starting with `_`; no Python keyword (`r#in`).
+/// * Not a reserved name (DSPy 3.4.1 or pydantic 2 reject these on a `dspy.Signature`):
+///   `signature`, `instructions`, `input_fields`, `output_fields`, `fields`, `model_config`,
+///   `model_dump`, `model_dump_json`, `model_validate`, `model_validate_json`,
+///   `model_validate_strings`.
+/// * A struct with named fields and no generic parameters.
+///
+/// # Container attribute
+///
+/// `#[dspy(crate = path)]` names the runtime crate when it is not `::dspy` (for example
+/// `#[dspy(crate = dspy_core)]`, or a re-export). The path must provide `__private` as
+/// `dspy` does.
+#[proc_macro_derive(Signature, attributes(input, output, dspy))]
+pub fn derive_signature(input: TokenStream) -> TokenStream {
+    let node = parse_macro_input!(input as DeriveInput);
+    expand::signature::derive(&node).into()
+}

@@ -3,6 +3,34 @@
 //! This facade is what users depend on. It re-exports the adapter layer ([`adapters`]) and the
 //! runtime ([`core`]); [`prelude`] holds the names every program uses.
 //!
+//! A signature is a struct whose fields are its inputs and outputs; its doc comment is the
+//! instructions. `#[derive(Signature)]` describes it to the adapters and generates typed
+//! input and output structs:
+//!
+//! ```
+//! use dspy::prelude::*;
+//!
+//! /// Classify the sentiment of a sentence.
+//! #[derive(Signature)]
+//! struct Sentiment {
+//!     #[input]
+//!     sentence: String,
+//!     #[output(desc = "between 0 and 1")]
+//!     positivity: f64,
+//! }
+//!
+//! let spec = Sentiment::spec();
+//! assert_eq!(spec.instructions(), "Classify the sentiment of a sentence.");
+//! assert_eq!(spec.outputs()[0].ty, FieldType::Float);
+//! assert_eq!(spec.outputs()[0].prefix, "Positivity:");
+//!
+//! let inputs = dspy::core::signature::to_values(&SentimentInput { sentence: "Great!".into() })?;
+//! assert_eq!(inputs["sentence"], "Great!");
+//! # Ok::<(), dspy::core::signature::ValuesError>(())
+//! ```
+//!
+//! String signatures work too:
+//!
 //! ```
 //! use dspy::prelude::*;
 //!
@@ -10,14 +38,36 @@
 //! assert_eq!(spec.outputs()[0].ty, FieldType::Int);
 //! assert_eq!(spec.outputs()[0].prefix, "Answer:");
 //! ```
+//!
+//! # Features
+//!
+//! | feature | default | what |
+//! |---|---|---|
+//! | `derive` | yes | `#[derive(Signature)]` |
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[doc(inline)]
 pub use dspy_adapters as adapters;
 #[doc(inline)]
 pub use dspy_core as core;
+
+/// `schemars`, whose `JsonSchema` every signature field type implements
+/// (`#[derive(schemars::JsonSchema)]` on your models and enums).
+pub use schemars;
+
+#[doc(inline)]
+pub use dspy_core::signature::Signature;
+#[cfg(feature = "derive")]
+#[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
+#[doc(inline)]
+pub use dspy_macros::Signature;
+
+/// What `#[derive(Signature)]` expands to. Not public API.
+#[doc(hidden)]
+pub use dspy_core::__private;
 
 /// The traits and types every program names.
 pub mod prelude {
@@ -25,4 +75,7 @@ pub mod prelude {
         Adapter, AdapterKind, ChatAdapter, FieldSpec, FieldType, JsonAdapter, Message, ParseError,
         SignatureSpec, Values, XmlAdapter,
     };
+    pub use dspy_core::signature::Signature;
+    #[cfg(feature = "derive")]
+    pub use dspy_macros::Signature;
 }

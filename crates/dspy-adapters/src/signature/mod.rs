@@ -6,6 +6,7 @@
 
 mod parse;
 mod prefix;
+pub mod rust_types;
 mod schema;
 mod types;
 
@@ -15,6 +16,7 @@ use serde_json::Value;
 
 pub use parse::{parse_type, SignatureSyntaxError};
 pub use prefix::{default_instructions, infer_prefix};
+pub use rust_types::{field_type_from_schema, field_type_of};
 pub use schema::pydantic_schema;
 pub use types::{EnumDef, EnumMember, FieldType, LiteralValue, ModelDef, ModelField};
 

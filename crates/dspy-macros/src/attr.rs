@@ -1,0 +1,268 @@
+//! Attribute syntax: `#[input(..)]`/`#[output(..)]` on fields, `#[dspy(..)]` on the struct,
+//! and doc comments.
+
+use proc_macro2::TokenStream;
+use quote::ToTokens;
+use syn::meta::ParseNestedMeta;
+use syn::{Attribute, Expr, ExprLit, Lit, LitStr, Meta};
+
+use crate::errors::Errors;
+
+/// Whether a field is given to the LM or produced by it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    Input,
+    Output,
+}
+
+impl Role {
+    pub(crate) fn attr_name(self) -> &'static str {
+        match self {
+            Role::Input => "input",
+            Role::Output => "output",
+        }
+    }
+}
+
+/// One `#[input]` or `#[output]` attribute.
+pub(crate) struct RoleAttr {
+    pub(crate) role: Role,
+    /// The whole attribute, for spans.
+    pub(crate) original: TokenStream,
+    pub(crate) desc: Option<LitStr>,
+    pub(crate) prefix: Option<LitStr>,
+}
+
+/// The keys `#[input(..)]` and `#[output(..)]` accept.
+const FIELD_KEYS: &[&str] = &["desc", "prefix"];
+
+/// Every `#[input]`/`#[output]` attribute of a field, in order.
+pub(crate) fn role_attrs(attrs: &[Attribute], errors: &mut Errors) -> Vec<RoleAttr> {
+    let mut out = Vec::new();
+    for attr in attrs {
+        let role = if attr.path().is_ident("input") {
+            Role::Input
+        } else if attr.path().is_ident("output") {
+            Role::Output
+        } else {
+            continue;
+        };
+        let mut parsed = RoleAttr {
+            role,
+            original: attr.to_token_stream(),
+            desc: None,
+            prefix: None,
+        };
+        match &attr.meta {
+            Meta::Path(_) => {}
+            Meta::List(_) => {
+                let result = attr.parse_nested_meta(|meta| {
+                    if meta.path.is_ident("desc") {
+                        set_once(&meta, &mut parsed.desc, "desc")
+                    } else if meta.path.is_ident("prefix") {
+                        set_once(&meta, &mut parsed.prefix, "prefix")
+                    } else {
+                        Err(meta.error(format!(
+                            "unknown key `{}` in `#[{}(..)]`; expected {}",
+                            path_text(&meta.path),
+                            role.attr_name(),
+                            one_of(FIELD_KEYS)
+                        )))
+                    }
+                });
+                if let Err(e) = result {
+                    errors.push(e);
+                }
+            }
+            Meta::NameValue(_) => errors.error_at(
+                attr,
+                format!(
+                    "expected `#[{0}]` or `#[{0}(desc = \"...\", prefix = \"...\")]`",
+                    role.attr_name()
+                ),
+            ),
+        }
+        out.push(parsed);
+    }
+    out
+}
+
+fn set_once(meta: &ParseNestedMeta<'_>, slot: &mut Option<LitStr>, key: &str) -> syn::Result<()> {
+    let value: LitStr = meta
+        .value()?
+        .parse()
+        .map_err(|e| syn::Error::new(e.span(), format!("`{key}` takes a string literal")))?;
+    if slot.is_some() {
+        return Err(meta.error(format!("duplicate `{key}`")));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+/// `#[dspy(..)]` on the struct.
+#[derive(Default)]
+pub(crate) struct ContainerAttrs {
+    /// `#[dspy(crate = path)]`: where the runtime is (default `::dspy`).
+    pub(crate) krate: Option<syn::Path>,
+}
+
+const CONTAINER_KEYS: &[&str] = &["crate"];
+
+pub(crate) fn container_attrs(attrs: &[Attribute], errors: &mut Errors) -> ContainerAttrs {
+    let mut out = ContainerAttrs::default();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("dspy")) {
+        let result = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("crate") {
+                let value = meta.value()?;
+                let path: syn::Path = if value.peek(LitStr) {
+                    value.parse::<LitStr>()?.parse()?
+                } else {
+                    value.parse()?
+                };
+                if out.krate.is_some() {
+                    return Err(meta.error("duplicate `crate`"));
+                }
+                out.krate = Some(path);
+                Ok(())
+            } else {
+                Err(meta.error(format!(
+                    "unknown key `{}` in `#[dspy(..)]`; expected {}",
+                    path_text(&meta.path),
+                    one_of(CONTAINER_KEYS)
+                )))
+            }
+        });
+        if let Err(e) = result {
+            errors.push(e);
+        }
+    }
+    out
+}
+
+fn path_text(path: &syn::Path) -> String {
+    path.to_token_stream().to_string().replace(' ', "")
+}
+
+/// "`a`", "`a` or `b`", "one of `a`, `b`, `c`".
+fn one_of(keys: &[&str]) -> String {
+    let quoted: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+    match quoted.as_slice() {
+        [one] => one.clone(),
+        [a, b] => format!("{a} or {b}"),
+        _ => format!("one of {}", quoted.join(", ")),
+    }
+}
+
+/// The `#[doc]` attributes (doc comments) among `attrs`.
+pub(crate) fn doc_attrs(attrs: &[Attribute]) -> Vec<&Attribute> {
+    attrs.iter().filter(|a| a.path().is_ident("doc")).collect()
+}
+
+/// The doc comment's text as Python would hold the equivalent docstring: the lines joined
+/// with `\n`, then [`cleandoc`]. `None` when there is no text.
+pub(crate) fn doc_text(attrs: &[Attribute]) -> Option<String> {
+    let lines: Vec<String> = attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            Meta::NameValue(nv) => match &nv.value {
+                Expr::Lit(ExprLit {
+                    lit: Lit::Str(s), ..
+                }) => Some(s.value()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    if lines.is_empty() {
+        return None;
+    }
+    let text = cleandoc(&lines.join("\n"));
+    (!text.is_empty()).then_some(text)
+}
+
+/// Python's `inspect.cleandoc`: tabs expanded to 8-column stops, the first line's leading
+/// whitespace removed, the common indentation of the other lines removed, and leading and
+/// trailing empty lines dropped.
+pub(crate) fn cleandoc(doc: &str) -> String {
+    let expanded = expand_tabs(doc);
+    let lines: Vec<&str> = expanded.split('\n').collect();
+    let margin = lines
+        .iter()
+        .skip(1)
+        .filter_map(|line| {
+            let content = line.trim_start_matches(is_py_space).chars().count();
+            (content > 0).then(|| line.chars().count() - content)
+        })
+        .min();
+    let mut out: Vec<String> = Vec::with_capacity(lines.len());
+    for (i, line) in lines.iter().enumerate() {
+        out.push(if i == 0 {
+            line.trim_start_matches(is_py_space).to_string()
+        } else {
+            match margin {
+                Some(m) => line.chars().skip(m).collect(),
+                None => (*line).to_string(),
+            }
+        });
+    }
+    while out.last().is_some_and(String::is_empty) {
+        out.pop();
+    }
+    let leading = out.iter().take_while(|l| l.is_empty()).count();
+    out.drain(..leading);
+    out.join("\n")
+}
+
+/// Python's `str.expandtabs()` (tab stops every 8 columns; `\n` and `\r` restart the column).
+fn expand_tabs(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut column = 0usize;
+    for c in s.chars() {
+        match c {
+            '\t' => {
+                let spaces = 8 - column % 8;
+                out.push_str(&" ".repeat(spaces));
+                column += spaces;
+            }
+            '\n' | '\r' => {
+                out.push(c);
+                column = 0;
+            }
+            _ => {
+                out.push(c);
+                column += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Python's `str.isspace` for one character.
+fn is_py_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1C}'..='\u{1F}').contains(&c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cleandoc;
+
+    #[test]
+    fn cleandoc_matches_python() {
+        for (doc, want) in [
+            (" Answer questions.", "Answer questions."),
+            (
+                " Line one.\n\n Line two.\n   Indented.",
+                "Line one.\n\nLine two.\n  Indented.",
+            ),
+            ("\n\n  First.\n  Second.\n\n", "First.\nSecond."),
+            ("\tTabbed\n\tline", "Tabbed\nline"),
+            ("a\n  b\n \n    c", "a\nb\n\n  c"),
+            ("a\n  b\n      \n", "a\nb\n    "),
+            ("", ""),
+            ("   ", ""),
+        ] {
+            assert_eq!(cleandoc(doc), want, "{doc:?}");
+        }
+    }
+}

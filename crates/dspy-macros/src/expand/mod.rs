@@ -1,0 +1,3 @@
+//! Code generation, one file per derive. Reads the validated model only.
+
+pub(crate) mod signature;

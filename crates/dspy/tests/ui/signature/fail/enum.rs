@@ -1,0 +1,8 @@
+use dspy::Signature;
+
+#[derive(Signature)]
+enum QA {
+    Question(String),
+}
+
+fn main() {}

@@ -1,0 +1,17 @@
+use dspy::Signature;
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize, Deserialize)]
+struct Answer {
+    text: String,
+}
+
+#[derive(Signature)]
+struct QA {
+    #[input]
+    question: String,
+    #[output]
+    answer: Answer,
+}
+
+fn main() {}
