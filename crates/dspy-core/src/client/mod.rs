@@ -26,7 +26,7 @@ mod secret;
 
 #[cfg(feature = "__http")]
 mod http;
-#[cfg(feature = "__http")]
+#[cfg(feature = "openai")]
 mod tool_args;
 
 #[cfg(feature = "anthropic")]

@@ -199,6 +199,7 @@ impl fmt::Display for ModelSpec {
     }
 }
 
+#[cfg(feature = "__http")]
 /// The wire model name for a per-request override: drops `prefix/` when it names this client's
 /// provider prefix, keeps anything else (`meta-llama/...` stays whole).
 pub(crate) fn wire_model<'a>(override_name: &'a str, client_prefix: &str) -> &'a str {
@@ -251,6 +252,7 @@ mod tests {
         ));
     }
 
+    #[cfg(feature = "__http")]
     #[test]
     fn wire_model_strips_only_own_prefix() {
         assert_eq!(wire_model("openai/gpt-4o", "openai"), "gpt-4o");

@@ -53,7 +53,7 @@ pub struct AnthropicClient {
 struct Inner {
     name: String,
     prefix: String,
-    model: String,
+    wire_name: String,
     endpoint: Endpoint,
     max_tokens: u32,
 }
@@ -100,7 +100,7 @@ impl Inner {
     fn encode(&self, request: &LmRequest, stream: bool) -> Result<Vec<u8>, LmError> {
         let model = match &request.model {
             Some(name) => wire_model(name, &self.prefix),
-            None => &self.model,
+            None => &self.wire_name,
         };
         let body = wire::MessagesBody {
             model,
@@ -116,7 +116,7 @@ impl Inner {
         let key = self.endpoint.key();
         self.endpoint
             .post(body, |bytes| {
-                wire::decode_response(bytes, &self.model, forced, key)
+                wire::decode_response(bytes, &self.wire_name, forced, key)
             })
             .await
     }
@@ -279,7 +279,7 @@ impl AnthropicBuilder {
             inner: Arc::new(Inner {
                 name,
                 prefix,
-                model,
+                wire_name: model,
                 endpoint,
                 max_tokens: self.max_tokens,
             }),

@@ -52,8 +52,10 @@ fn build_client() -> Result<reqwest::Client, LmError> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Route {
     /// `{base}/chat/completions`; a base without a path gets `/v1`.
+    #[cfg(feature = "openai")]
     ChatCompletions,
     /// `{base}/v1/messages`; a base already ending in `/v1` gets `/messages`.
+    #[cfg(feature = "anthropic")]
     AnthropicMessages,
 }
 
@@ -176,11 +178,17 @@ fn route_url(base: &str, route: Route) -> Result<reqwest::Url, LmError> {
     }
     let path = url.path().trim_end_matches('/').to_owned();
     let full = match route {
+        #[cfg(feature = "openai")]
         Route::ChatCompletions if path.ends_with("/chat/completions") => path,
+        #[cfg(feature = "openai")]
         Route::ChatCompletions if path.is_empty() => "/v1/chat/completions".to_owned(),
+        #[cfg(feature = "openai")]
         Route::ChatCompletions => format!("{path}/chat/completions"),
+        #[cfg(feature = "anthropic")]
         Route::AnthropicMessages if path.ends_with("/messages") => path,
+        #[cfg(feature = "anthropic")]
         Route::AnthropicMessages if path.ends_with("/v1") => format!("{path}/messages"),
+        #[cfg(feature = "anthropic")]
         Route::AnthropicMessages => format!("{path}/v1/messages"),
     };
     url.set_path(&full);
@@ -270,7 +278,7 @@ fn chain(err: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "openai", feature = "anthropic"))]
 mod tests {
     use super::*;
 

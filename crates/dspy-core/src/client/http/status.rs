@@ -117,6 +117,7 @@ fn truncate(mut text: String) -> String {
     text
 }
 
+#[cfg(feature = "anthropic")]
 /// The status an Anthropic error `type` stands for (used for errors inside streams).
 pub(crate) fn anthropic_error_status(kind: &str) -> u16 {
     match kind {

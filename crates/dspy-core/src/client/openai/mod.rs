@@ -57,7 +57,7 @@ struct Inner {
     /// The prefix of `name`, stripped from per-request model overrides.
     prefix: String,
     /// Model name on the wire.
-    model: String,
+    wire_name: String,
     endpoint: Endpoint,
     max_tokens_param: MaxTokensParam,
 }
@@ -122,7 +122,7 @@ impl Inner {
     fn encode(&self, request: &LmRequest, stream: bool) -> Result<Vec<u8>, LmError> {
         let model = match &request.model {
             Some(name) => wire_model(name, &self.prefix),
-            None => &self.model,
+            None => &self.wire_name,
         };
         let body = wire::ChatBody {
             model,
@@ -144,7 +144,7 @@ impl LanguageModel for OpenAiClient {
             inner
                 .endpoint
                 .post(body, |bytes| {
-                    wire::decode_response(bytes, &inner.model, key)
+                    wire::decode_response(bytes, &inner.wire_name, key)
                 })
                 .await
         })
@@ -297,7 +297,7 @@ impl OpenAiBuilder {
             inner: Arc::new(Inner {
                 name,
                 prefix,
-                model,
+                wire_name: model,
                 endpoint,
                 max_tokens_param,
             }),
