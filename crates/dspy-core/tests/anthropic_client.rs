@@ -1,13 +1,13 @@
 //! `AnthropicClient` against a scripted server on 127.0.0.1.
 
-mod support;
+mod http_server;
 
 use dspy_core::adapters::Message;
 use dspy_core::client::{AnthropicClient, ANTHROPIC_VERSION, DEFAULT_MAX_TOKENS};
 use dspy_core::lm::{FinishReason, LanguageModel, LmError, LmRequest, ToolSpec};
 use futures_util::StreamExt;
+use http_server::{Reply, Server};
 use serde_json::{json, Value};
-use support::{Reply, Server};
 
 fn client(server: &Server) -> AnthropicClient {
     AnthropicClient::builder("claude-3-5-haiku-latest")

@@ -1,15 +1,15 @@
 //! `Fleet` over real HTTP clients on several 127.0.0.1 servers.
 
-mod support;
+mod http_server;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use dspy_core::adapters::Message;
-use dspy_core::client::{Fleet, OpenAiClient};
-use dspy_core::lm::{LanguageModel, LmBuilder, LmError, LmRequest, SharedLm};
+use dspy_core::client::{ClientBuilder, Fleet, OpenAiClient};
+use dspy_core::lm::{LanguageModel, LmError, LmRequest, SharedLm};
+use http_server::{chat_answer, closed_port_url, Reply, Server};
 use serde_json::json;
-use support::{chat_answer, closed_port_url, Reply, Server};
 
 fn openai(base: String) -> SharedLm {
     Arc::new(OpenAiClient::builder("m").base_url(base).build().unwrap())
@@ -96,7 +96,7 @@ async fn all_down_returns_the_last_error_and_client_errors_stop_at_once() {
 async fn builder_with_several_base_urls() {
     let a = Server::start(|_, _| Reply::Json(200, chat_answer("a"))).await;
     let b = Server::start(|_, _| Reply::Json(200, chat_answer("b"))).await;
-    let lm = LmBuilder::new("hosted_vllm/meta-llama/Llama-3.1-8B-Instruct")
+    let lm = ClientBuilder::new("hosted_vllm/meta-llama/Llama-3.1-8B-Instruct")
         .base_urls([a.base(), b.base()])
         .build()
         .unwrap();

@@ -1,6 +1,6 @@
 //! `OpenAiClient` against a scripted server on 127.0.0.1.
 
-mod support;
+mod http_server;
 
 use std::time::Duration;
 
@@ -8,8 +8,8 @@ use dspy_core::adapters::Message;
 use dspy_core::client::{MaxTokensParam, OpenAiClient};
 use dspy_core::lm::{FinishReason, LanguageModel, LmError, LmRequest, ResponseFormat, ToolSpec};
 use futures_util::StreamExt;
+use http_server::{chat_answer, closed_port_url, Reply, Server};
 use serde_json::json;
-use support::{chat_answer, closed_port_url, Reply, Server};
 
 fn client(server: &Server) -> OpenAiClient {
     OpenAiClient::builder("test-model")

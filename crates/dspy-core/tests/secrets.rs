@@ -1,14 +1,14 @@
 //! API keys never appear in `Debug`/`Display` output of clients, builders or errors.
 
-mod support;
+mod http_server;
 
 use dspy_core::adapters::Message;
-use dspy_core::client::{AnthropicClient, ApiKey, Fleet, OpenAiClient};
-use dspy_core::lm::{LanguageModel, LmBuilder, LmError, LmRequest, SharedLm};
+use dspy_core::client::{AnthropicClient, ApiKey, ClientBuilder, Fleet, OpenAiClient};
+use dspy_core::lm::{LanguageModel, LmError, LmRequest, SharedLm};
 use futures_util::StreamExt;
+use http_server::{closed_port_url, Reply, Server};
 use serde_json::json;
 use std::sync::Arc;
-use support::{closed_port_url, Reply, Server};
 
 const KEY: &str = "sk-FAKE-0123456789-do-not-print";
 
@@ -73,12 +73,12 @@ async fn clients_and_builders_never_print_the_key() {
     let anthropic = anthropic_builder.build().unwrap();
     check_debug("AnthropicClient", &anthropic);
 
-    let lm_builder = LmBuilder::new("openai/m")
+    let lm_builder = ClientBuilder::new("openai/m")
         .api_key(KEY)
         .base_urls(["http://127.0.0.1:9/v1", "http://127.0.0.1:10/v1"]);
-    check_debug("LmBuilder", &lm_builder);
+    check_debug("ClientBuilder", &lm_builder);
     let fleet_from_builder = lm_builder.build().unwrap();
-    check_debug("Fleet from LmBuilder", &fleet_from_builder);
+    check_debug("Fleet from ClientBuilder", &fleet_from_builder);
 
     let members: Vec<SharedLm> = vec![Arc::new(openai), Arc::new(anthropic)];
     let fleet = Fleet::new(members).unwrap();

@@ -1,4 +1,4 @@
-//! [`from_model`] and [`LmBuilder`]: a client from a DSPy model string.
+//! [`from_model`] and [`ClientBuilder`]: a client from a DSPy model string.
 
 use std::fmt;
 #[cfg(feature = "__http")]
@@ -23,7 +23,7 @@ use super::anthropic::AnthropicClient;
 /// `OPENAI_BASE_URL`/`OPENAI_API_BASE`; `anthropic/...` reads `ANTHROPIC_API_KEY`;
 /// `ollama_chat/...` talks to `OLLAMA_API_BASE` (default `http://localhost:11434`);
 /// `hosted_vllm/...` (or `vllm/...`) needs `HOSTED_VLLM_API_BASE`; `litellm_proxy/...` needs
-/// `LITELLM_PROXY_API_BASE`. A model without a prefix is OpenAI's. Use [`LmBuilder`] to pass
+/// `LITELLM_PROXY_API_BASE`. A model without a prefix is OpenAI's. Use [`ClientBuilder`] to pass
 /// keys and base URLs as arguments.
 ///
 /// Fails with [`LmError::Config`] for an unknown provider, a missing key (naming the variable
@@ -35,34 +35,34 @@ use super::anthropic::AnthropicClient;
 /// # Ok::<(), dspy_core::lm::LmError>(())
 /// ```
 pub fn from_model(model: &str) -> Result<SharedLm, LmError> {
-    LmBuilder::new(model).build()
+    ClientBuilder::new(model).build()
 }
 
 /// A client for a DSPy model string, with arguments that win over the environment.
 ///
 /// ```no_run
 /// use std::time::Duration;
-/// use dspy_core::lm::LmBuilder;
+/// use dspy_core::client::ClientBuilder;
 ///
 /// // An OpenAI-compatible server (vLLM, SGLang, llama.cpp, LiteLLM proxy...).
-/// let local = LmBuilder::new("openai/Qwen2.5-7B-Instruct")
+/// let local = ClientBuilder::new("openai/Qwen2.5-7B-Instruct")
 ///     .base_url("http://127.0.0.1:8000/v1")
 ///     .timeout(Duration::from_secs(60))
 ///     .build()?;
 ///
 /// // Two replicas of one model: a round-robin `Fleet` with failover.
-/// let replicas = LmBuilder::new("hosted_vllm/meta-llama/Llama-3.1-8B-Instruct")
+/// let replicas = ClientBuilder::new("hosted_vllm/meta-llama/Llama-3.1-8B-Instruct")
 ///     .base_urls(["http://127.0.0.1:8000/v1", "http://127.0.0.1:8001/v1"])
 ///     .build()?;
 ///
-/// let claude = LmBuilder::new("anthropic/claude-3-5-haiku-latest")
+/// let claude = ClientBuilder::new("anthropic/claude-3-5-haiku-latest")
 ///     .api_key("sk-ant-...")
 ///     .build()?;
 /// # Ok::<(), dspy_core::lm::LmError>(())
 /// ```
 #[derive(Clone)]
 #[must_use]
-pub struct LmBuilder {
+pub struct ClientBuilder {
     model: String,
     api_key: Option<ApiKey>,
     base_urls: Vec<String>,
@@ -74,10 +74,10 @@ pub struct LmBuilder {
     max_tokens_param: Option<MaxTokensParam>,
 }
 
-impl LmBuilder {
+impl ClientBuilder {
     /// A builder for `model`, e.g. `"openai/gpt-4o-mini"`.
-    pub fn new(model: impl Into<String>) -> LmBuilder {
-        LmBuilder {
+    pub fn new(model: impl Into<String>) -> ClientBuilder {
+        ClientBuilder {
             model: model.into(),
             api_key: None,
             base_urls: Vec::new(),
@@ -268,10 +268,10 @@ fn missing_feature(model: &str, feature: &str) -> LmError {
     ))
 }
 
-impl fmt::Debug for LmBuilder {
+impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let header_names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
-        f.debug_struct("LmBuilder")
+        f.debug_struct("ClientBuilder")
             .field("model", &self.model)
             .field("api_key", &self.api_key)
             .field("base_urls", &self.base_urls)
@@ -298,7 +298,7 @@ mod tests {
     #[test]
     fn openai_from_env() {
         let env = env_of(&[("OPENAI_API_KEY", "sk-from-env-123")]);
-        let lm = LmBuilder::new("openai/gpt-4o-mini")
+        let lm = ClientBuilder::new("openai/gpt-4o-mini")
             .build_with_env(&env)
             .unwrap();
         assert_eq!(lm.model(), "openai/gpt-4o-mini");
@@ -314,14 +314,14 @@ mod tests {
     #[test]
     fn anthropic_and_local_servers() {
         let env = env_of(&[("ANTHROPIC_API_KEY", "sk-ant-xyz")]);
-        let lm = LmBuilder::new("anthropic/claude-3-5-haiku-latest")
+        let lm = ClientBuilder::new("anthropic/claude-3-5-haiku-latest")
             .build_with_env(&env)
             .unwrap();
         assert_eq!(lm.model(), "anthropic/claude-3-5-haiku-latest");
         assert!(format!("{lm:?}").contains("AnthropicClient"));
 
         let none = env_of(&[]);
-        let lm = LmBuilder::new("ollama_chat/llama3.2")
+        let lm = ClientBuilder::new("ollama_chat/llama3.2")
             .build_with_env(&none)
             .unwrap();
         let debug = format!("{lm:?}");
@@ -331,7 +331,7 @@ mod tests {
         );
         assert!(debug.contains("MaxTokens"), "{debug}");
 
-        let lm = LmBuilder::new("vllm/meta-llama/L3")
+        let lm = ClientBuilder::new("vllm/meta-llama/L3")
             .base_url("http://127.0.0.1:8000/v1")
             .build_with_env(&none)
             .unwrap();
@@ -341,16 +341,16 @@ mod tests {
     #[test]
     fn errors_name_what_to_set() {
         let none = env_of(&[]);
-        let err = LmBuilder::new("openai/gpt-4o-mini")
+        let err = ClientBuilder::new("openai/gpt-4o-mini")
             .build_with_env(&none)
             .unwrap_err();
         assert!(matches!(err, LmError::Config { .. }));
         assert!(err.to_string().contains("OPENAI_API_KEY"), "{err}");
-        let err = LmBuilder::new("hosted_vllm/x")
+        let err = ClientBuilder::new("hosted_vllm/x")
             .build_with_env(&none)
             .unwrap_err();
         assert!(err.to_string().contains("HOSTED_VLLM_API_BASE"), "{err}");
-        let err = LmBuilder::new("cohere/command")
+        let err = ClientBuilder::new("cohere/command")
             .build_with_env(&none)
             .unwrap_err();
         assert!(err.to_string().contains("unknown LM provider"), "{err}");
@@ -359,7 +359,7 @@ mod tests {
     #[test]
     fn several_base_urls_make_a_fleet() {
         let none = env_of(&[]);
-        let lm = LmBuilder::new("openai/m")
+        let lm = ClientBuilder::new("openai/m")
             .base_urls(["http://127.0.0.1:1/v1", "http://127.0.0.1:2/v1"])
             .build_with_env(&none)
             .unwrap();

@@ -1,6 +1,6 @@
 //! Provider clients: model strings, OpenAI-compatible and Anthropic HTTP clients, and fleets.
 //!
-//! - [`from_model`] / [`LmBuilder`]: an LM from a DSPy model string (`"openai/gpt-4o-mini"`,
+//! - [`from_model`] / [`ClientBuilder`]: an LM from a DSPy model string (`"openai/gpt-4o-mini"`,
 //!   `"anthropic/claude-3-5-haiku-latest"`, `"ollama_chat/llama3.2"`, `"hosted_vllm/..."`), with
 //!   keys and base URLs from arguments or the usual environment variables ([`Provider`]).
 //! - [`OpenAiClient`] (feature `openai`): chat completions on OpenAI, vLLM, SGLang, llama.cpp,
@@ -16,7 +16,7 @@
 //! (shortened), with the API key removed.
 //!
 //! All HTTP clients share one `reqwest` connection pool (keep-alive), so many concurrent calls
-//! reuse connections; TLS is rustls with the ring provider.
+//! reuse connections; TLS is rustls (ring) with the Mozilla and the system's root certificates.
 
 mod builder;
 mod credentials;
@@ -34,7 +34,7 @@ mod anthropic;
 #[cfg(feature = "openai")]
 mod openai;
 
-pub use builder::{from_model, LmBuilder};
+pub use builder::{from_model, ClientBuilder};
 pub use fleet::{Fleet, DEFAULT_COOLDOWN};
 pub use model::{ModelSpec, Protocol, Provider};
 pub use secret::ApiKey;

@@ -14,7 +14,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 #[doc(inline)]
-pub use crate::client::{from_model, LmBuilder};
+pub use crate::client::from_model;
 pub use error::LmError;
 pub use request::{LmRequest, ResponseFormat, ToolSpec};
 pub use response::{Choice, FinishReason, LmResponse, ToolCall, Usage};

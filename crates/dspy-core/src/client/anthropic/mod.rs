@@ -188,7 +188,7 @@ impl AnthropicBuilder {
         }
     }
 
-    /// Settings already resolved by [`LmBuilder`](crate::client::LmBuilder): no environment.
+    /// Settings already resolved by [`ClientBuilder`](crate::client::ClientBuilder): no environment.
     pub(crate) fn resolved(mut self, name: String) -> AnthropicBuilder {
         self.name = Some(name);
         self.read_env = false;

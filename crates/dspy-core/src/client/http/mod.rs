@@ -33,12 +33,6 @@ pub(crate) fn shared_client() -> Result<reqwest::Client, LmError> {
 }
 
 fn build_client() -> Result<reqwest::Client, LmError> {
-    // reqwest is built without a bundled crypto provider (ring builds with only a C compiler);
-    // install ring unless the application installed another provider first.
-    if rustls::crypto::CryptoProvider::get_default().is_none() {
-        // An error means another thread installed one just now: fine either way.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    }
     reqwest::Client::builder()
         .tcp_nodelay(true)
         .connect_timeout(Duration::from_secs(30))

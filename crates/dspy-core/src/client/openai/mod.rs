@@ -197,7 +197,7 @@ impl OpenAiBuilder {
         }
     }
 
-    /// Settings already resolved by [`LmBuilder`](crate::client::LmBuilder): no environment.
+    /// Settings already resolved by [`ClientBuilder`](crate::client::ClientBuilder): no environment.
     pub(crate) fn resolved(mut self, provider: Provider, name: String) -> OpenAiBuilder {
         self.provider = provider;
         self.name = Some(name);
