@@ -8,8 +8,8 @@
 //!
 //! | feature     | what it adds                                                              |
 //! |-------------|---------------------------------------------------------------------------|
-//! | `openai`    | [`client::OpenAiClient`]: OpenAI, vLLM, SGLang, llama.cpp, Ollama, LiteLLM |
-//! | `anthropic` | [`client::AnthropicClient`]: Anthropic's Messages API                      |
+//! | `openai`    | `client::OpenAiClient`: OpenAI, vLLM, SGLang, llama.cpp, Ollama, LiteLLM |
+//! | `anthropic` | `client::AnthropicClient`: Anthropic's Messages API                      |
 //!
 //! Both are off by default; they pull in `reqwest` (rustls with ring) and `futures-util`.
 //!

@@ -3,9 +3,9 @@
 //! - [`from_model`] / [`ClientBuilder`]: an LM from a DSPy model string (`"openai/gpt-4o-mini"`,
 //!   `"anthropic/claude-3-5-haiku-latest"`, `"ollama_chat/llama3.2"`, `"hosted_vllm/..."`), with
 //!   keys and base URLs from arguments or the usual environment variables ([`Provider`]).
-//! - [`OpenAiClient`] (feature `openai`): chat completions on OpenAI, vLLM, SGLang, llama.cpp,
+//! - `OpenAiClient` (feature `openai`): chat completions on OpenAI, vLLM, SGLang, llama.cpp,
 //!   Ollama or a LiteLLM proxy; tools, structured output, `n`, streaming.
-//! - [`AnthropicClient`] (feature `anthropic`): the Messages API; tools, streaming.
+//! - `AnthropicClient` (feature `anthropic`): the Messages API; tools, streaming.
 //! - [`Fleet`]: one model on several endpoints, round-robin with per-endpoint health.
 //! - [`ApiKey`]: keys that `Debug`/`Display` print as `[redacted]`.
 //!
