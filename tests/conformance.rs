@@ -20,6 +20,9 @@ use serde_json::Value;
 enum Outcome {
     Pass,
     Fail(String),
+    /// A case this build cannot run yet (none at the moment); kept so new ops can be added
+    /// before they are supported.
+    #[allow(dead_code)]
     Skip(String),
 }
 

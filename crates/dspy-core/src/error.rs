@@ -32,9 +32,9 @@ pub enum Error {
     #[error(transparent)]
     Lm(#[from] LmError),
     /// The LM answered, but its completion could not be parsed into the signature's outputs
-    /// (after the JSON fallback, when it applies).
+    /// (after the JSON fallback, when it applies). Boxed to keep `Result`s small.
     #[error(transparent)]
-    Parse(#[from] ParseError),
+    Parse(Box<ParseError>),
     /// [`Example::inputs`](crate::example::Example::inputs) was called on an example whose input
     /// keys were never set.
     ///
@@ -73,6 +73,12 @@ pub enum Error {
     /// A metric or a user callback failed.
     #[error("{0}")]
     Custom(String),
+}
+
+impl From<ParseError> for Error {
+    fn from(e: ParseError) -> Error {
+        Error::Parse(Box::new(e))
+    }
 }
 
 impl Error {

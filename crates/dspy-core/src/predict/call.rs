@@ -159,8 +159,7 @@ impl Call<'_> {
             .choices
             .iter()
             .map(|choice| parse_choice(adapter, self.spec, choice))
-            .collect::<Result<Vec<_>, ParseError>>()
-            .map_err(Error::from)
+            .collect()
     }
 }
 
@@ -169,17 +168,17 @@ fn parse_choice(
     adapter: &dyn Adapter,
     spec: &SignatureSpec,
     choice: &Choice,
-) -> Result<Values, ParseError> {
+) -> Result<Values, Error> {
     // Signatures here have no `ToolCalls` output, so text is the only thing to parse.
     if choice.text.is_empty() {
-        return Err(ParseError {
+        return Err(Error::from(ParseError {
             adapter: adapter.kind(),
             kind: ParseErrorKind::Malformed {
                 reason: "The LM returned an empty or null response.".to_string(),
             },
             completion: String::new(),
             expected: spec.outputs().iter().map(|f| f.name.clone()).collect(),
-        });
+        }));
     }
     let mut values = adapter.parse(spec, &choice.text)?;
     for field in spec.outputs() {

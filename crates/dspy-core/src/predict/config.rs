@@ -134,7 +134,11 @@ impl LmConfig {
         // Python truthiness: a temperature of 0.0 counts as unset.
         let t = self.temperature.filter(|t| *t != 0.0);
         let n = self.n.filter(|n| *n != 0).unwrap_or(1);
-        if n > 1 && t.map_or(true, |t| t <= 0.15) {
+        let low = match t {
+            None => true,
+            Some(t) => t <= 0.15,
+        };
+        if n > 1 && low {
             self.temperature = Some(0.7);
         }
         self

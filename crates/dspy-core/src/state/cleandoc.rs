@@ -14,7 +14,9 @@ fn expand_tabs(text: &str) -> String {
         match c {
             '\t' => {
                 let spaces = 8 - column % 8;
-                out.extend(std::iter::repeat(' ').take(spaces));
+                for _ in 0..spaces {
+                    out.push(' ');
+                }
                 column += spaces;
             }
             '\n' | '\r' => {

@@ -18,11 +18,14 @@ use serde_json::{json, Value};
 /// One scripted answer: the completions of one call, or an error.
 pub type Reply = Result<Vec<String>, LmError>;
 
+/// Computes a reply from the request.
+type AnswerFn = Box<dyn Fn(&LmRequest) -> Reply + Send + Sync>;
+
 /// Answers calls from a script, or with a function of the request.
 pub struct Scripted {
     name: String,
     replies: Mutex<VecDeque<Reply>>,
-    answer: Option<Box<dyn Fn(&LmRequest) -> Reply + Send + Sync>>,
+    answer: Option<AnswerFn>,
     requests: Mutex<Vec<LmRequest>>,
 }
 
