@@ -1,0 +1,94 @@
+//! The error every module, predictor and evaluator returns.
+
+use dspy_adapters::ParseError;
+
+use crate::lm::LmError;
+use crate::state::StateError;
+
+/// What went wrong while running a program.
+///
+/// LM failures and unparseable completions convert into it with `?`:
+///
+/// ```
+/// use dspy_core::{lm::LmError, Error};
+///
+/// fn call() -> Result<(), Error> {
+///     Err(LmError::config("no model file"))?
+/// }
+/// assert!(matches!(call(), Err(Error::Lm(_))));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// No LM was given to the call, set on the predictor, scoped or configured.
+    ///
+    /// ```
+    /// use dspy_core::Error;
+    /// assert!(Error::NoLm.to_string().contains("settings::configure"));
+    /// ```
+    #[error("no LM is loaded; configure one with `dspy_core::settings::configure(lm)`, scope one with `settings::with_lm(lm, fut)`, or set it on the predictor with `Predict::set_lm`")]
+    NoLm,
+    /// The LM call failed.
+    #[error(transparent)]
+    Lm(#[from] LmError),
+    /// The LM answered, but its completion could not be parsed into the signature's outputs
+    /// (after the JSON fallback, when it applies). Boxed to keep `Result`s small.
+    #[error(transparent)]
+    Parse(Box<ParseError>),
+    /// [`Example::inputs`](crate::example::Example::inputs) was called on an example whose input
+    /// keys were never set.
+    ///
+    /// ```
+    /// use dspy_core::example::Example;
+    /// let err = Example::new().inputs().unwrap_err();
+    /// assert!(err.to_string().contains("with_inputs"));
+    /// ```
+    #[error(
+        "inputs have not been set for this example; use `example.with_inputs([...])` to set them"
+    )]
+    InputsNotSet,
+    /// A saved program could not be read or does not fit the program.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// An evaluation or batch was given no examples.
+    ///
+    /// ```
+    /// use dspy_core::Error;
+    /// assert!(Error::EmptyDataset.to_string().contains("empty"));
+    /// ```
+    #[error("the dataset is empty; pass at least one example")]
+    EmptyDataset,
+    /// A batch or evaluation stopped after too many failures.
+    #[error(
+        "execution cancelled after {errors} errors (max_errors = {max_errors}); last error: {last}"
+    )]
+    TooManyErrors {
+        /// Failures counted when it stopped.
+        errors: usize,
+        /// The configured limit.
+        max_errors: usize,
+        /// The last failure.
+        last: Box<Error>,
+    },
+    /// A metric or a user callback failed.
+    #[error("{0}")]
+    Custom(String),
+}
+
+impl From<ParseError> for Error {
+    fn from(e: ParseError) -> Error {
+        Error::Parse(Box::new(e))
+    }
+}
+
+impl Error {
+    /// An error with a message of your own (for metrics and custom modules).
+    ///
+    /// ```
+    /// let e = dspy_core::Error::custom("the gold answer is missing");
+    /// assert_eq!(e.to_string(), "the gold answer is missing");
+    /// ```
+    pub fn custom(message: impl Into<String>) -> Error {
+        Error::Custom(message.into())
+    }
+}
