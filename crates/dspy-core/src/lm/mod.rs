@@ -14,7 +14,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 pub use error::LmError;
-pub use request::{LmRequest, ResponseFormat, ToolSpec};
+pub use request::{CacheMode, LmRequest, ResponseFormat, ToolSpec};
 pub use response::{Choice, FinishReason, LmResponse, ToolCall, Usage};
 
 /// A boxed, sendable future, as [`LanguageModel::call`] returns.
