@@ -265,5 +265,8 @@ mod tests {
         assert_eq!(key.to_string(), PINNED);
     }
 
-    const PINNED: &str = "";
+    /// SHA-256 of `{"v":1,"model":"m","messages":[{"role":"user","content":"hi"}],
+    /// "temperature":null,"max_tokens":null,"n":null,"stop":[],"seed":null,
+    /// "response_format":null,"tools":null,"rollout_id":null,"extra":{}}` (no spaces).
+    const PINNED: &str = "4f1f8cf830fdc6cdd81953741a6609bd9d5aad178f255b9ac675a0dc336d2900";
 }

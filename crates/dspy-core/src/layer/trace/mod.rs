@@ -54,7 +54,7 @@ impl<L: LanguageModel> LanguageModel for Trace<L> {
         let span = tracing::info_span!(
             target: "dspy::lm",
             "lm.call",
-            model = model,
+            model = %model,
             prompt_tokens = Empty,
             completion_tokens = Empty,
             total_tokens = Empty,
