@@ -200,10 +200,15 @@ async fn a_cancelled_leader_hands_over_to_a_waiter() {
     assert!(leader.await.unwrap_err().is_cancelled());
 
     let mut fresh = 0;
-    while let Some(result) = waiters.join_next().await {
-        let response = result.unwrap().unwrap();
-        fresh += usize::from(!response.cached);
-    }
+    let all = async {
+        while let Some(result) = waiters.join_next().await {
+            let response = result.unwrap().unwrap();
+            fresh += usize::from(!response.cached);
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(60), all)
+        .await
+        .expect("waiters are stuck behind the cancelled leader");
     assert_eq!(fresh, 1);
     assert_eq!(fake.calls(), 2);
     assert_eq!(cache.in_flight(), 0);

@@ -16,6 +16,10 @@ use std::path::PathBuf;
 /// let path = dir.join("garbage.sqlite");
 /// std::fs::write(&path, b"this is not a database, just some bytes long enough to matter....").unwrap();
 /// assert!(matches!(DiskCache::try_open(&path), Err(CacheError::Open { .. })));
+///
+/// // A folder cannot be created inside a file.
+/// let under_a_file = path.join("cache.sqlite");
+/// assert!(matches!(DiskCache::try_open(&under_a_file), Err(CacheError::CreateDir { .. })));
 /// # std::fs::remove_dir_all(&dir).unwrap();
 /// # }
 /// ```
