@@ -8,7 +8,6 @@ use std::path::PathBuf;
 /// never fails a call because of its cache, it logs a warning and treats the lookup as a miss.
 ///
 /// ```
-/// # #[cfg(feature = "disk-cache")] {
 /// use dspy_core::layer::cache::{CacheError, DiskCache};
 ///
 /// let dir = std::env::temp_dir().join(format!("dspy-doc-{}", std::process::id()));
@@ -21,7 +20,6 @@ use std::path::PathBuf;
 /// let under_a_file = path.join("cache.sqlite");
 /// assert!(matches!(DiskCache::try_open(&under_a_file), Err(CacheError::CreateDir { .. })));
 /// # std::fs::remove_dir_all(&dir).unwrap();
-/// # }
 /// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

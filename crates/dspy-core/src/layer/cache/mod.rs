@@ -6,7 +6,7 @@
 //!
 //! - **Hits** come back with `cached = true` and zero usage, so usage accounting stays exact.
 //! - **Per call**, [`LmRequest::cache`](crate::lm::LmRequest::cache) picks
-//!   [`CacheMode::Enabled`](crate::lm::CacheMode::Enabled) (default),
+//!   [`CacheMode::Enabled`] (default),
 //!   [`Refresh`](crate::lm::CacheMode::Refresh) (call and overwrite) or
 //!   [`Bypass`](crate::lm::CacheMode::Bypass) (DSPy's `cache=False`). A different `rollout_id`
 //!   is a different key: the DSPy way to ask for a fresh sample of the same prompt.
@@ -15,7 +15,7 @@
 //! - **Errors are never stored.**
 //! - **Cancellation-safe**: dropping a call at any point leaves no in-flight entry behind;
 //!   callers waiting on a cancelled call take over.
-//! - **Never fails a call**: with the `disk-cache` feature, [`DiskCache`] logs problems with
+//! - **Never fails a call**: with the `disk-cache` feature, `DiskCache` logs problems with
 //!   the file (corrupt, locked, full disk) and treats them as misses.
 //!
 //! ```
@@ -45,6 +45,7 @@
 
 #[cfg(feature = "disk-cache")]
 mod disk;
+#[cfg(feature = "disk-cache")]
 mod error;
 mod flight;
 mod key;
@@ -57,6 +58,8 @@ use std::sync::Arc;
 #[cfg(feature = "disk-cache")]
 #[cfg_attr(docsrs, doc(cfg(feature = "disk-cache")))]
 pub use disk::{DiskCache, DiskCacheOptions};
+#[cfg(feature = "disk-cache")]
+#[cfg_attr(docsrs, doc(cfg(feature = "disk-cache")))]
 pub use error::CacheError;
 pub use key::CacheKey;
 pub use layer::CacheLayer;
