@@ -8,7 +8,8 @@
 //!
 //! Every failure (a corrupt or locked file, a full disk, an unreadable row) is logged with
 //! `tracing::warn!` and turns into a miss or a dropped write; after a failed lookup the cache
-//! stops reading for [`DiskCacheOptions::cooldown`] so a broken file costs nothing per call.
+//! stops reading for [`DiskCacheOptions::cooldown`] so a broken file costs nothing per call,
+//! and repeated write failures are logged once per cooldown (at least a second).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -357,6 +358,7 @@ fn open_writer(path: &Path, options: &DiskCacheOptions) -> Result<Connection, ru
 
 fn write_loop(path: &Path, options: &DiskCacheOptions, rx: &Receiver<WriteOp>, errors: &AtomicU64) {
     let mut conn: Option<Connection> = None;
+    let mut warnings = WarnEvery::new(options.cooldown.max(Duration::from_secs(1)));
     let mut batch = Vec::with_capacity(MAX_BATCH);
     let mut flushes = Vec::new();
     while let Ok(first) = rx.recv() {
@@ -380,21 +382,56 @@ fn write_loop(path: &Path, options: &DiskCacheOptions, rx: &Receiver<WriteOp>, e
                     Ok(c) => conn = Some(c),
                     Err(error) => {
                         errors.fetch_add(1, Ordering::Relaxed);
-                        tracing::warn!(path = %path.display(), %error, dropped = batch.len(), "could not open the response cache for writing; answers not stored");
+                        if warnings.allow() {
+                            tracing::warn!(path = %path.display(), %error, dropped = batch.len(), "could not open the response cache for writing; answers not stored");
+                        }
                     }
                 }
             }
             if let Some(c) = conn.as_mut() {
-                if let Err(error) = write_batch(c, &batch) {
-                    errors.fetch_add(1, Ordering::Relaxed);
-                    tracing::warn!(path = %path.display(), %error, dropped = batch.len(), "could not write to the response cache; answers not stored");
-                    conn = None;
+                match write_batch(c, &batch) {
+                    Ok(()) => warnings.reset(),
+                    Err(error) => {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                        if warnings.allow() {
+                            tracing::warn!(path = %path.display(), %error, dropped = batch.len(), "could not write to the response cache; answers not stored");
+                        }
+                        conn = None;
+                    }
                 }
             }
         }
         for done in flushes.drain(..) {
             let _ = done.send(());
         }
+    }
+}
+
+/// Lets one warning through per period while failures repeat, so a broken file does not
+/// flood the log; the next success starts over.
+struct WarnEvery {
+    period: Duration,
+    last: Option<Instant>,
+}
+
+impl WarnEvery {
+    fn new(period: Duration) -> WarnEvery {
+        WarnEvery { period, last: None }
+    }
+
+    fn allow(&mut self) -> bool {
+        let now = Instant::now();
+        match self.last {
+            Some(last) if now.duration_since(last) < self.period => false,
+            _ => {
+                self.last = Some(now);
+                true
+            }
+        }
+    }
+
+    fn reset(&mut self) {
+        self.last = None;
     }
 }
 
