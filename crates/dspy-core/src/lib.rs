@@ -1,18 +1,11 @@
 //! LM clients and layers, modules, `Evaluate`, optimizers and save/load.
 //!
 //! - [`lm`]: the [`LanguageModel`](lm::LanguageModel) interface every client and layer implements.
-//! - [`signature`]: the [`Signature`](signature::Signature) trait of typed signatures.
 //! - [`client`]: provider clients (OpenAI-compatible, Anthropic), model strings
 //!   ([`lm::from_model`]), fleets of endpoints, redacted API keys.
-//!
-//! ## Features
-//!
-//! | feature     | what it adds                                                              |
-//! |-------------|---------------------------------------------------------------------------|
-//! | `openai`    | `client::OpenAiClient`: OpenAI, vLLM, SGLang, llama.cpp, Ollama, LiteLLM |
-//! | `anthropic` | `client::AnthropicClient`: Anthropic's Messages API                      |
-//!
-//! Both are off by default; they pull in `reqwest` (rustls with ring) and `futures-util`.
+//! - [`layer`]: middleware around any LM (cache, retry, limits, timeout, usage, history,
+//!   tracing) and [`LmBuilder`], which stacks them.
+//! - [`signature`]: the [`Signature`](signature::Signature) trait of typed signatures.
 //! - [`example`]: [`Example`] and [`Prediction`], the records programs read and return.
 //! - [`predict`]: [`Predict`] (one LM call per signature) and [`ChainOfThought`].
 //! - [`module`]: the [`Module`] trait and [`ModuleExt`] (batches, save/load).
@@ -21,6 +14,17 @@
 //! - [`evaluate`]: [`Evaluate`] a program on a dataset with a metric.
 //! - [`state`]: DSPy's saved-program JSON format.
 //!
+//! ## Features
+//!
+//! | feature      | what it adds                                                              |
+//! |--------------|---------------------------------------------------------------------------|
+//! | `openai`     | `client::OpenAiClient`: OpenAI, vLLM, SGLang, llama.cpp, Ollama, LiteLLM |
+//! | `anthropic`  | `client::AnthropicClient`: Anthropic's Messages API                      |
+//! | `disk-cache` | `layer::cache::DiskCache`: a persistent SQLite response cache            |
+//!
+//! All are off by default; the clients pull in `reqwest` (rustls with ring), the disk cache
+//! a bundled SQLite.
+//!
 //! This crate builds on [`dspy_adapters`] (re-exported as [`adapters`]).
 
 #![forbid(unsafe_code)]
@@ -28,21 +32,22 @@
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
 pub use dspy_adapters as adapters;
+
 pub mod client;
-pub mod lm;
-pub mod signature;
-
-#[doc(hidden)]
-pub use signature::__private;
-
 mod error;
 pub mod evaluate;
 pub mod example;
+pub mod layer;
+pub mod lm;
 pub mod module;
 pub mod predict;
 pub mod settings;
+pub mod signature;
 pub mod state;
 pub mod trace;
+
+#[doc(hidden)]
+pub use signature::__private;
 
 #[doc(inline)]
 pub use error::Error;
@@ -50,6 +55,8 @@ pub use error::Error;
 pub use evaluate::{Evaluate, EvaluationResult, Metric, Score};
 #[doc(inline)]
 pub use example::{Example, Prediction};
+#[doc(inline)]
+pub use layer::LmBuilder;
 #[doc(inline)]
 pub use module::{Module, ModuleExt};
 #[doc(inline)]

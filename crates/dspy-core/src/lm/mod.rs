@@ -16,7 +16,7 @@ use std::sync::Arc;
 #[doc(inline)]
 pub use crate::client::from_model;
 pub use error::LmError;
-pub use request::{LmRequest, ResponseFormat, ToolSpec};
+pub use request::{CacheMode, LmRequest, ResponseFormat, ToolSpec};
 pub use response::{Choice, FinishReason, LmResponse, ToolCall, Usage};
 
 /// A boxed, sendable future, as [`LanguageModel::call`] returns.

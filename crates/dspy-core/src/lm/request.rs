@@ -45,6 +45,10 @@ pub struct LmRequest {
     /// Provider-specific settings passed through as they are.
     #[serde(skip_serializing_if = "Map::is_empty", default)]
     pub extra: Map<String, Value>,
+    /// How a response cache layer treats this call (DSPy's per-call `cache=`). Not sent to the
+    /// provider and not part of the cache key.
+    #[serde(skip_serializing_if = "CacheMode::is_enabled", default)]
+    pub cache: CacheMode,
 }
 
 impl LmRequest {
@@ -92,6 +96,12 @@ impl LmRequest {
         self
     }
 
+    /// Sets how a cache layer treats this call.
+    pub fn cache(mut self, mode: CacheMode) -> Self {
+        self.cache = mode;
+        self
+    }
+
     /// Sets the structured-output format.
     pub fn response_format(mut self, format: ResponseFormat) -> Self {
         self.response_format = Some(format);
@@ -127,4 +137,28 @@ pub struct ToolSpec {
     pub description: Option<String>,
     /// JSON Schema of the arguments object.
     pub parameters: Value,
+}
+
+/// How a cache layer treats one request (DSPy's per-call `cache=True/False`).
+///
+/// The mode travels on the request so any program can ask for a fresh answer without holding
+/// the cache; clients ignore it and cache layers never hash it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CacheMode {
+    /// Look the answer up, call the LM on a miss and store its answer (the default).
+    #[default]
+    Enabled,
+    /// Skip the lookup, call the LM and store the fresh answer over any old one.
+    Refresh,
+    /// Neither look up nor store (DSPy's `cache=False`).
+    Bypass,
+}
+
+impl CacheMode {
+    /// True for [`CacheMode::Enabled`].
+    pub fn is_enabled(&self) -> bool {
+        matches!(self, CacheMode::Enabled)
+    }
 }

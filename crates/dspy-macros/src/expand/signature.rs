@@ -42,9 +42,41 @@ fn expand(sig: &Signature<'_>, krate: &TokenStream) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     let decls = sig.fields.iter().map(|f| field_decl(f, krate));
+    let inputs = sig
+        .fields
+        .iter()
+        .filter(|f| f.is(Role::Input))
+        .map(|f| f.ident);
+    let outputs = sig
+        .fields
+        .iter()
+        .filter(|f| f.is(Role::Output))
+        .map(|f| f.ident);
+    let all_fields = sig.fields.iter().map(|f| f.ident);
+    let vis = sig.vis;
+    let split_doc = format!(
+        "Splits a complete `{ident}` (a worked example) into its `{input_ident}` and `{output_ident}`."
+    );
     quote! {
         #input_struct
         #output_struct
+
+        #[automatically_derived]
+        impl #ident {
+            #[doc = #split_doc]
+            #vis fn into_parts(self) -> (#input_ident, #output_ident) {
+                (
+                    #input_ident { #(#inputs: self.#inputs),* },
+                    #output_ident { #(#outputs: self.#outputs),* },
+                )
+            }
+        }
+
+        // The signature struct is a description, often never built: reading its fields here
+        // keeps `dead_code` quiet without an `allow` on the user's item.
+        const _: fn(&#ident) = |sig| {
+            let _ = (#(&sig.#all_fields,)*);
+        };
 
         #[automatically_derived]
         impl #krate::__private::Signature for #ident {
