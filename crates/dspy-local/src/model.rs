@@ -230,68 +230,164 @@ impl LlamaConfig {
 }
 
 /// A projection: one matrix, or several sharing an input fused into one.
+///
+/// When the input width is not a multiple of 256 and the CPU has AVX512-VNNI, the weights are
+/// split by columns: the first `k_main` (a multiple of 256) run candle's tiled int8 kernel, the
+/// rest the generic one, and the two products are added. Zero padding would do the same with
+/// more bytes read per token (decode is bound by memory bandwidth).
 #[derive(Debug)]
-enum Proj {
-    Fused { mm: QMatMul, splits: Vec<usize> },
-    Split(Vec<QMatMul>),
+struct Proj {
+    main: QMatMul,
+    /// The last columns, when split.
+    rest: Option<QMatMul>,
+    /// Output widths of the fused parts.
+    splits: Vec<usize>,
+    k_main: usize,
+}
+
+/// Concatenates row-major quantized matrices with equal widths along the output dimension.
+fn concat_rows(parts: &[QTensor]) -> Result<QTensor, LocalError> {
+    let Some(first) = parts.first() else {
+        return Err(model_err("empty projection"));
+    };
+    if parts.len() == 1 {
+        let data = first.data()?;
+        let storage =
+            QStorage::from_data(Cow::Owned(data.into_owned()), &Device::Cpu, first.dtype())?;
+        return Ok(QTensor::new(storage, first.shape().clone())?);
+    }
+    let mut bytes = Vec::new();
+    let mut rows = 0;
+    for p in parts {
+        bytes.extend_from_slice(&p.data()?);
+        rows += p.shape().dims()[0];
+    }
+    let k = first.shape().dims2()?.1;
+    let storage = QStorage::from_data(Cow::Owned(bytes), &Device::Cpu, first.dtype())?;
+    Ok(QTensor::new(storage, (rows, k))?)
+}
+
+/// Columns `[from, from + width)` of a quantized matrix (block aligned).
+fn column_slice(t: &QTensor, from: usize, width: usize) -> Result<QTensor, LocalError> {
+    let (rows, k) = t.shape().dims2()?;
+    let dtype = t.dtype();
+    let bs = dtype.block_size();
+    if from % bs != 0 || width % bs != 0 || from + width > k {
+        return Err(model_err("column split is not block aligned"));
+    }
+    let data = t.data()?;
+    let row_bytes = data.len() / rows;
+    let (a, b) = (
+        from / bs * dtype.type_size(),
+        (from + width) / bs * dtype.type_size(),
+    );
+    let mut out = Vec::with_capacity(rows * (b - a));
+    for row in data.chunks_exact(row_bytes) {
+        out.extend_from_slice(&row[a..b]);
+    }
+    let storage = QStorage::from_data(Cow::Owned(out), &Device::Cpu, dtype)?;
+    Ok(QTensor::new(storage, (rows, width))?)
 }
 
 impl Proj {
+    fn one(t: QTensor) -> Result<Proj, LocalError> {
+        Proj::new(vec![t])
+    }
+
     fn new(parts: Vec<QTensor>) -> Result<Proj, LocalError> {
-        let same_type = parts.windows(2).all(|w| w[0].dtype() == w[1].dtype());
-        let cols: Vec<usize> = parts
+        let Some(first) = parts.first() else {
+            return Err(model_err("empty projection"));
+        };
+        let dtype = first.dtype();
+        let k = first.shape().dims2()?.1;
+        let same = parts
             .iter()
-            .map(|t| t.shape().dims().get(1).copied().unwrap_or(0))
-            .collect();
-        let fusable = same_type
-            && parts.len() > 1
-            && cols.windows(2).all(|w| w[0] == w[1])
-            && !matches!(
-                parts[0].dtype(),
-                GgmlDType::F32 | GgmlDType::F16 | GgmlDType::BF16
-            );
-        if fusable {
-            let dtype = parts[0].dtype();
-            let mut bytes = Vec::new();
-            let mut splits = Vec::with_capacity(parts.len());
-            for p in &parts {
-                bytes.extend_from_slice(&p.data()?);
-                splits.push(p.shape().dims()[0]);
-            }
-            let rows: usize = splits.iter().sum();
-            let storage = QStorage::from_data(Cow::Owned(bytes), &Device::Cpu, dtype)?;
-            let fused = QTensor::new(storage, (rows, cols[0]))?;
-            return Ok(Proj::Fused {
-                mm: QMatMul::from_qtensor(fused)?,
+            .all(|t| t.dtype() == dtype && t.shape().dims().get(1) == Some(&k));
+        if !same {
+            return Err(model_err(
+                "projections sharing an input differ in type or width",
+            ));
+        }
+        let splits: Vec<usize> = parts.iter().map(|t| t.shape().dims()[0]).collect();
+        let floats = matches!(dtype, GgmlDType::F32 | GgmlDType::F16 | GgmlDType::BF16);
+        let fused = if floats && parts.len() > 1 {
+            // Float matrices: fuse after dequantizing.
+            let ts = parts
+                .iter()
+                .map(|t| t.dequantize(&Device::Cpu))
+                .collect::<Result<Vec<_>, _>>()?;
+            QTensor::quantize(&Tensor::cat(&ts, 0)?, dtype)?
+        } else {
+            concat_rows(&parts)?
+        };
+        let k_main = if floats { k } else { tiled_width(k, dtype) };
+        if k_main == k || k_main == 0 {
+            return Ok(Proj {
+                main: QMatMul::from_qtensor(fused)?,
+                rest: None,
                 splits,
+                k_main: k,
             });
         }
-        Ok(Proj::Split(
-            parts
-                .into_iter()
-                .map(QMatMul::from_qtensor)
-                .collect::<Result<_, _>>()?,
-        ))
+        Ok(Proj {
+            main: QMatMul::from_qtensor(column_slice(&fused, 0, k_main)?)?,
+            rest: Some(QMatMul::from_qtensor(column_slice(
+                &fused,
+                k_main,
+                k - k_main,
+            )?)?),
+            splits,
+            k_main,
+        })
     }
 
     fn forward(&self, x: &Tensor) -> Result<Vec<Tensor>, LocalError> {
-        match self {
-            Proj::Fused { mm, splits } => {
-                let y = mm.forward(x)?;
-                let mut out = Vec::with_capacity(splits.len());
-                let mut at = 0;
-                for &n in splits {
-                    out.push(y.narrow(D::Minus1, at, n)?);
-                    at += n;
-                }
-                Ok(out)
+        let y = match &self.rest {
+            None => self.main.forward(x)?,
+            Some(rest) => {
+                let k = x.dim(D::Minus1)?;
+                let a = x.narrow(D::Minus1, 0, self.k_main)?.contiguous()?;
+                let b = x
+                    .narrow(D::Minus1, self.k_main, k - self.k_main)?
+                    .contiguous()?;
+                (self.main.forward(&a)? + rest.forward(&b)?)?
             }
-            Proj::Split(mms) => mms
-                .iter()
-                .map(|m| m.forward(x).map_err(LocalError::from))
-                .collect(),
+        };
+        if self.splits.len() == 1 {
+            return Ok(vec![y]);
+        }
+        let mut out = Vec::with_capacity(self.splits.len());
+        let mut at = 0;
+        for &n in &self.splits {
+            out.push(y.narrow(D::Minus1, at, n)?);
+            at += n;
+        }
+        Ok(out)
+    }
+
+    fn forward1(&self, x: &Tensor) -> Result<Tensor, LocalError> {
+        self.forward(x)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| model_err("empty projection"))
+    }
+}
+
+/// How many leading columns of a `k`-wide product candle's tiled CPU kernels can take: on x86
+/// with AVX512-VNNI, Q8_0 (and K-quant) products run tiled int8 kernels, several times faster
+/// than the generic ones, when `k` is a multiple of 256. Returns `k` when no split is wanted.
+fn tiled_width(k: usize, dtype: GgmlDType) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let vnni = std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512vnni");
+        let tiled = matches!(dtype, GgmlDType::Q8_0 | GgmlDType::Q4K | GgmlDType::Q6K);
+        if vnni && tiled && k > 256 && std::env::var_os("DSPY_LOCAL_NO_SPLIT").is_none() {
+            return k / 256 * 256;
         }
     }
+    let _ = dtype;
+    k
 }
 
 /// Reorders each head's rows from interleaved rotary pairs `(2i, 2i+1)` to halves `(i, i+d/2)`.
@@ -319,10 +415,10 @@ fn deinterleave_heads(t: QTensor, head_dim: usize) -> Result<QTensor, LocalError
 struct Layer {
     attn_norm: Tensor,
     qkv: Proj,
-    wo: QMatMul,
+    wo: Proj,
     ffn_norm: Tensor,
     gate_up: Proj,
-    down: QMatMul,
+    down: Proj,
 }
 
 /// The model's weights.
@@ -332,7 +428,7 @@ pub struct Llama {
     embed: Arc<QTensor>,
     layers: Vec<Layer>,
     norm: Tensor,
-    output: QMatMul,
+    output: Proj,
     /// Rotary tables, `(max_positions, head_dim / 2)`.
     cos: Tensor,
     sin: Tensor,
@@ -371,9 +467,10 @@ impl Llama {
         let config = LlamaConfig::from_gguf(g)?;
         let embed = Arc::new(g.tensor("token_embd.weight")?);
         let output = if g.content.tensor_infos.contains_key("output.weight") {
-            QMatMul::from_qtensor(g.tensor("output.weight")?)?
+            Proj::one(g.tensor("output.weight")?)?
         } else {
-            QMatMul::from_arc(embed.clone())?
+            let e = g.tensor("token_embd.weight")?;
+            Proj::one(e)?
         };
         let norm = g.tensor("output_norm.weight")?.dequantize(&Device::Cpu)?;
         let mut layers = Vec::with_capacity(config.n_layer);
@@ -389,10 +486,10 @@ impl Llama {
             layers.push(Layer {
                 attn_norm: g.tensor(&p("attn_norm"))?.dequantize(&Device::Cpu)?,
                 qkv: Proj::new(vec![q, k, v])?,
-                wo: QMatMul::from_qtensor(g.tensor(&p("attn_output"))?)?,
+                wo: Proj::one(g.tensor(&p("attn_output"))?)?,
                 ffn_norm: g.tensor(&p("ffn_norm"))?.dequantize(&Device::Cpu)?,
                 gate_up: Proj::new(vec![g.tensor(&p("ffn_gate"))?, g.tensor(&p("ffn_up"))?])?,
-                down: QMatMul::from_qtensor(g.tensor(&p("ffn_down"))?)?,
+                down: Proj::one(g.tensor(&p("ffn_down"))?)?,
             });
         }
         let half = config.head_dim / 2;
@@ -508,18 +605,18 @@ impl Llama {
             } else {
                 y.squeeze(0)?.transpose(0, 1)?.reshape((t, c.n_embd))?
             };
-            x = (x + layer.wo.forward(&y)?)?;
+            x = (x + layer.wo.forward1(&y)?)?;
             let h = candle_nn::ops::rms_norm(&x, &layer.ffn_norm, eps)?;
             let gu = layer.gate_up.forward(&h)?;
             let [g, u] = gu.as_slice() else {
                 return Err(model_err("feed-forward projection is not gate, up"));
             };
             let a = (g.silu()? * u)?;
-            x = (x + layer.down.forward(&a)?)?;
+            x = (x + layer.down.forward1(&a)?)?;
         }
         let last = x.narrow(0, t - 1, 1)?;
         let last = candle_nn::ops::rms_norm(&last, &self.norm, eps)?;
-        let logits = self.output.forward(&last)?;
+        let logits = self.output.forward1(&last)?;
         cache.tokens.extend_from_slice(tokens);
         Ok(logits.flatten_all()?.to_vec1::<f32>()?)
     }
