@@ -285,6 +285,33 @@ mod tests {
     }
 
     #[test]
+    fn thirty_two_concurrent_callers_are_all_answered_in_order() {
+        let w =
+            Arc::new(Worker::start("t", 64, || Ok(Vec::<usize>::new()), |_| {}).expect("starts"));
+        let callers: Vec<_> = (0..32)
+            .map(|i| {
+                let w = w.clone();
+                std::thread::spawn(move || {
+                    let f = w
+                        .submit(move |seen: &mut Vec<usize>| {
+                            seen.push(i);
+                            std::thread::sleep(std::time::Duration::from_millis(1));
+                            Ok(seen.len())
+                        })
+                        .expect("queued");
+                    block_on(f).expect("answered").expect("ok")
+                })
+            })
+            .collect();
+        let mut positions: Vec<usize> = callers
+            .into_iter()
+            .map(|h| h.join().expect("caller thread"))
+            .collect();
+        positions.sort_unstable();
+        assert_eq!(positions, (1..=32).collect::<Vec<_>>());
+    }
+
+    #[test]
     fn a_full_queue_says_so() {
         let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
         let go_rx = Mutex::new(go_rx);
