@@ -332,14 +332,14 @@ fn find_stop(window: &[u8], exclusive: &[String], inclusive: &[String]) -> Optio
     let mut best: Option<(usize, usize)> = None; // (start, keep_end)
     for s in exclusive {
         if let Some(at) = find(s.as_bytes()) {
-            if best.map_or(true, |(b, _)| at < b) {
+            if best.is_none_or(|(b, _)| at < b) {
                 best = Some((at, at));
             }
         }
     }
     for s in inclusive {
         if let Some(at) = find(s.as_bytes()) {
-            if best.map_or(true, |(b, _)| at < b) {
+            if best.is_none_or(|(b, _)| at < b) {
                 best = Some((at, at + s.len()));
             }
         }

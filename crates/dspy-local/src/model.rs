@@ -272,7 +272,7 @@ fn column_slice(t: &QTensor, from: usize, width: usize) -> Result<QTensor, Local
     let (rows, k) = t.shape().dims2()?;
     let dtype = t.dtype();
     let bs = dtype.block_size();
-    if from % bs != 0 || width % bs != 0 || from + width > k {
+    if !from.is_multiple_of(bs) || !width.is_multiple_of(bs) || from + width > k {
         return Err(model_err("column split is not block aligned"));
     }
     let data = t.data()?;
@@ -329,8 +329,12 @@ impl Proj {
                 k_main: k,
             });
         }
+        let mut main = column_slice(&fused, 0, k_main)?;
+        if std::env::var("DSPY_LOCAL_MAIN_TYPE").as_deref() == Ok("q4k") {
+            main = QTensor::quantize(&main.dequantize(&Device::Cpu)?, GgmlDType::Q4K)?;
+        }
         Ok(Proj {
-            main: QMatMul::from_qtensor(column_slice(&fused, 0, k_main)?)?,
+            main: QMatMul::from_qtensor(main)?,
             rest: Some(QMatMul::from_qtensor(column_slice(
                 &fused,
                 k_main,

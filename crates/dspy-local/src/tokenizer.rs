@@ -202,7 +202,7 @@ impl Tokenizer {
         let mut best: Option<(usize, &str, u32)> = None;
         for (s, id) in &self.specials {
             if let Some(at) = text.find(s.as_str()) {
-                if best.map_or(true, |(b, bs, _)| at < b || (at == b && s.len() > bs.len())) {
+                if best.is_none_or(|(b, bs, _)| at < b || (at == b && s.len() > bs.len())) {
                     best = Some((at, s.as_str(), *id));
                 }
             }
@@ -271,7 +271,7 @@ impl Tokenizer {
             let mut best: Option<(u32, usize, u32)> = None;
             for i in 0..symbols.len().saturating_sub(1) {
                 if let Some(&(rank, merged)) = self.merges.get(&(symbols[i], symbols[i + 1])) {
-                    if best.map_or(true, |(r, _, _)| rank < r) {
+                    if best.is_none_or(|(r, _, _)| rank < r) {
                         best = Some((rank, i, merged));
                     }
                 }

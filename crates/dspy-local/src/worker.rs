@@ -314,12 +314,11 @@ mod tests {
     #[test]
     fn a_full_queue_says_so() {
         let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
-        let go_rx = Mutex::new(go_rx);
         let w = Worker::start("t", 1, move || Ok(go_rx), |_| {}).expect("starts");
         // The first job blocks the worker; the second fills the queue; the third is refused.
         let first = w
-            .submit(|rx: &mut Mutex<std::sync::mpsc::Receiver<()>>| {
-                let _ = rx.lock().map(|r| r.recv());
+            .submit(|rx: &mut std::sync::mpsc::Receiver<()>| {
+                let _ = rx.recv();
                 Ok(())
             })
             .expect("queued");
