@@ -66,7 +66,11 @@ async fn main() {
         for constrain in [false, true] {
             let (mut parsed, mut correct, mut completion_tokens) = (0, 0, 0);
             let started = Instant::now();
-            for (q, want) in QA {
+            let limit: usize = std::env::var("DSPY_EVAL_N")
+                .ok()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(QA.len());
+            for (q, want) in QA.into_iter().take(limit) {
                 let messages = ChatAdapter.format(&spec, demos, &values(&[("question", q)]));
                 let mut request = LmRequest::new(messages).max_tokens(48);
                 request
@@ -76,6 +80,9 @@ async fn main() {
                     Ok(r) => {
                         completion_tokens += r.usage.completion_tokens;
                         let text = r.first_text().unwrap_or_default();
+                        if std::env::var_os("DSPY_EVAL_SHOW").is_some() {
+                            println!("--- {q}\n{text}");
+                        }
                         if let Some(a) = answer(text) {
                             parsed += 1;
                             if a.to_lowercase().contains(want) {
@@ -87,7 +94,7 @@ async fn main() {
                 }
             }
             println!(
-                "{label:<9} constrained={constrain:<5}  parsed {parsed}/10  correct {correct}/10  {:.1}s  ({completion_tokens} completion tokens)",
+                "{label:<9} constrained={constrain:<5}  parsed {parsed}/{limit}  correct {correct}/{limit}  {:.1}s  ({completion_tokens} completion tokens)",
                 started.elapsed().as_secs_f64()
             );
         }

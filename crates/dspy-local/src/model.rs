@@ -329,10 +329,7 @@ impl Proj {
                 k_main: k,
             });
         }
-        let mut main = column_slice(&fused, 0, k_main)?;
-        if std::env::var("DSPY_LOCAL_MAIN_TYPE").as_deref() == Ok("q4k") {
-            main = QTensor::quantize(&main.dequantize(&Device::Cpu)?, GgmlDType::Q4K)?;
-        }
+        let main = column_slice(&fused, 0, k_main)?;
         Ok(Proj {
             main: QMatMul::from_qtensor(main)?,
             rest: Some(QMatMul::from_qtensor(column_slice(
