@@ -311,10 +311,13 @@ async fn fail_first(k: u32, fault: Fault) -> (Result<LmResponse, LmError>, u64, 
     (result, server.requests(), attempts.started())
 }
 
+/// Whether an error is the one expected.
+type ErrorCheck = fn(&LmError) -> bool;
+
 /// For `k` in `0..=MAX_ATTEMPTS + 1` (concurrently, each on its own server): `k + 1` upstream
 /// calls and the right answer while `k < MAX_ATTEMPTS`, else `MAX_ATTEMPTS` calls and
 /// `RetriesExhausted` whose last error `last_ok` accepts.
-async fn check_fault(fault: Fault, last_ok: fn(&LmError) -> bool) {
+async fn check_fault(fault: Fault, last_ok: ErrorCheck) {
     let runs = futures_util::future::join_all((0..=MAX_ATTEMPTS + 1).map(|k| {
         let fault = fault.clone();
         async move { (k, fail_first(k, fault).await) }
@@ -415,7 +418,7 @@ async fn retry_after_is_honoured_over_the_backoff() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn non_retryable_errors_come_back_at_once() {
-    let cases: [(Fault, fn(&LmError) -> bool); 4] = [
+    let cases: [(Fault, ErrorCheck); 4] = [
         (Fault::Status(400), |e| {
             matches!(e, LmError::InvalidRequest { status: 400, .. })
         }),
