@@ -1,6 +1,6 @@
 //! BootstrapFewShotWithRandomSearch against the test kit's mock server at 20 ms per call.
 //!
-//! `cargo run --release -p dspy-core --features openai --example optimize_bench -- [candidates] [n]`
+//! `cargo run --release -p dspy-core --features openai --example optimize_bench -- [candidates] [n] [candidates at once]`
 //!
 //! 16 random candidates (19 in all), 100 train and 100 dev examples, an in-memory response
 //! cache and at most 16 calls in flight. Prints the wall time, the LM calls the server saw and
@@ -79,6 +79,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let candidates: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(16);
     let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100);
+    let parallel: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(8);
 
     let server = MockServer::start(
         MockConfig::new()
@@ -99,6 +100,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let optimizer = BootstrapFewShotWithRandomSearch::new(exact)
         .num_candidate_programs(candidates)
         .num_threads(LIMIT)
+        .candidate_concurrency(parallel)
         .seed(0);
 
     let started = Instant::now();

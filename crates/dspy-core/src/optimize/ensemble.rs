@@ -54,9 +54,10 @@ pub fn majority(field: impl Into<String>) -> Reduce {
         }
         let mut winner: Option<&(String, usize)> = None;
         for c in &counts {
-            if winner.map_or(true, |w| c.1 > w.1) {
-                winner = Some(c);
-            }
+            winner = match winner {
+                Some(w) if w.1 >= c.1 => Some(w),
+                _ => Some(c),
+            };
         }
         let chosen = match winner {
             Some((k, _)) => predictions

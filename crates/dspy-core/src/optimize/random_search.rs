@@ -346,7 +346,7 @@ impl Optimizer for BootstrapFewShotWithRandomSearch {
                 progress.inc(1);
                 let score = candidate.report.score;
                 tracing::info!(seed = candidate.report.seed, score, "scored a candidate");
-                if best.map_or(true, |b| score > candidates[b].report.score) {
+                if !best.is_some_and(|b| score <= candidates[b].report.score) {
                     best = Some(candidates.len());
                 }
                 candidates.push(candidate);
