@@ -70,6 +70,15 @@ pub enum Error {
         /// The last failure.
         last: Box<Error>,
     },
+    /// An optimizer was given programs or data it cannot work with.
+    ///
+    /// ```
+    /// use dspy_core::optimize::OptimizeError;
+    /// let e = dspy_core::Error::from(OptimizeError::EmptyTrainset);
+    /// assert!(e.to_string().contains("trainset"));
+    /// ```
+    #[error(transparent)]
+    Optimize(#[from] crate::optimize::OptimizeError),
     /// A metric or a user callback failed.
     #[error("{0}")]
     Custom(String),

@@ -12,6 +12,7 @@
 //! - [`settings`]: the default LM and adapter, global or scoped.
 //! - [`trace`]: records of predictor calls, for optimizers.
 //! - [`evaluate`]: [`Evaluate`] a program on a dataset with a metric.
+//! - [`optimize`]: optimizers (teleprompters) that choose demos for a program's predictors.
 //! - [`state`]: DSPy's saved-program JSON format.
 //!
 //! ## Features
@@ -40,6 +41,7 @@ pub mod example;
 pub mod layer;
 pub mod lm;
 pub mod module;
+pub mod optimize;
 pub mod predict;
 pub mod settings;
 pub mod signature;

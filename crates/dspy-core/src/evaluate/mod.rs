@@ -113,9 +113,16 @@ impl Evaluate {
         let max_errors = self.max_errors.unwrap_or_else(settings::max_errors);
         let progress = self.progress_bar(total);
 
-        let mut outcomes = stream::iter(self.devset.iter().enumerate())
+        // The futures are built eagerly (they do nothing until polled): a `map` closure
+        // returning them would make this future's `Send` bound fail to be proven inside other
+        // generic boxed futures (the optimizers').
+        let pending: Vec<_> = self
+            .devset
+            .iter()
+            .enumerate()
             .map(|(i, example)| async move { (i, evaluate_one(program, metric, example).await) })
-            .buffer_unordered(concurrency);
+            .collect();
+        let mut outcomes = stream::iter(pending).buffer_unordered(concurrency);
 
         let mut rows: Vec<Option<EvaluationRow>> = (0..total).map(|_| None).collect();
         let (mut errors, mut sum) = (0usize, 0.0f64);
