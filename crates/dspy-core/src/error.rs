@@ -3,6 +3,7 @@
 use dspy_adapters::ParseError;
 
 use crate::lm::LmError;
+use crate::signature::ValuesError;
 use crate::state::StateError;
 
 /// What went wrong while running a program.
@@ -35,6 +36,24 @@ pub enum Error {
     /// (after the JSON fallback, when it applies). Boxed to keep `Result`s small.
     #[error(transparent)]
     Parse(Box<ParseError>),
+    /// A typed input could not be turned into values, or the parsed values do not fit a typed
+    /// output struct; the message names the field.
+    ///
+    /// ```
+    /// use dspy_core::signature::from_values;
+    /// use dspy_core::Error;
+    ///
+    /// #[derive(serde::Deserialize, Debug)]
+    /// struct Out { answer: i64 }
+    ///
+    /// let mut values = dspy_core::adapters::Values::new();
+    /// values.insert("answer".into(), serde_json::json!("four"));
+    /// let err = Error::from(from_values::<Out>(values).unwrap_err());
+    /// assert!(matches!(err, Error::Values(_)));
+    /// assert!(err.to_string().starts_with("field `answer`: invalid type"));
+    /// ```
+    #[error(transparent)]
+    Values(#[from] ValuesError),
     /// [`Example::inputs`](crate::example::Example::inputs) was called on an example whose input
     /// keys were never set.
     ///

@@ -8,6 +8,8 @@
 //! - [`signature`]: the [`Signature`](signature::Signature) trait of typed signatures.
 //! - [`example`]: [`Example`] and [`Prediction`], the records programs read and return.
 //! - [`predict`]: [`Predict`] (one LM call per signature) and [`ChainOfThought`].
+//! - [`typed`]: [`typed::Predict<S>`] and [`typed::ChainOfThought<S>`], the same predictors
+//!   with a typed signature's input and output structs.
 //! - [`module`]: the [`Module`] trait and [`ModuleExt`] (batches, save/load).
 //! - [`settings`]: the default LM and adapter, global or scoped.
 //! - [`trace`]: records of predictor calls, for optimizers.
@@ -47,6 +49,7 @@ pub mod settings;
 pub mod signature;
 pub mod state;
 pub mod trace;
+pub mod typed;
 
 #[doc(hidden)]
 pub use signature::__private;

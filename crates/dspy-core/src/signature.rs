@@ -295,8 +295,25 @@ pub mod __private {
     pub use schemars;
     pub use serde;
 
+    pub use dspy_adapters::Values;
+
     pub use super::Signature;
     use super::{FieldSpec, FieldTypeOf};
+    pub use crate::example::Prediction;
+    pub use crate::lm::BoxFuture;
+    pub use crate::module::{Module, ModuleField, ModuleInput};
+    pub use crate::predict::Predict;
+    pub use crate::Error;
+
+    /// `#[module]`: the typed input of the struct's `forward`, read from `values`.
+    pub fn module_input<I: ModuleInput>(values: Values) -> Result<I, Error> {
+        Ok(super::from_values(values)?)
+    }
+
+    /// `#[module]`: the typed output of the struct's `forward` as a [`Prediction`].
+    pub fn module_output<O: super::Serialize + ?Sized>(output: &O) -> Result<Prediction, Error> {
+        Ok(Prediction::new(super::to_values(output)?))
+    }
 
     /// One field as the derive describes it.
     #[derive(Debug, Clone, Copy)]

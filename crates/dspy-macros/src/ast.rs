@@ -2,9 +2,9 @@
 
 use proc_macro2::TokenStream;
 use quote::ToTokens;
-use syn::{Attribute, Data, DeriveInput, Fields, Generics, Ident, Type, Visibility};
+use syn::{Attribute, Data, DeriveInput, Fields, Generics, Ident, ItemStruct, Type, Visibility};
 
-use crate::attr::{self, ContainerAttrs, Role, RoleAttr};
+use crate::attr::{self, ContainerAttrs, Role, RoleAttr, SkipAttr};
 use crate::errors::Errors;
 
 /// The struct a signature is derived for.
@@ -99,6 +99,57 @@ impl<'a> Signature<'a> {
             vis: &node.vis,
             generics: &node.generics,
             instructions: attr::doc_text(&node.attrs),
+            fields,
+        })
+    }
+}
+
+/// The struct `#[module]` is on.
+pub(crate) struct ModuleStruct<'a> {
+    pub(crate) ident: &'a Ident,
+    pub(crate) generics: &'a Generics,
+    pub(crate) fields: Vec<ModuleField<'a>>,
+}
+
+/// One field of a `#[module]` struct.
+pub(crate) struct ModuleField<'a> {
+    pub(crate) ident: &'a Ident,
+    /// The attribute name DSPy would see (`r#` removed).
+    pub(crate) name: String,
+    pub(crate) ty: &'a Type,
+    /// Every `#[module(skip)]` (valid fields have at most one).
+    pub(crate) skips: Vec<SkipAttr>,
+}
+
+impl<'a> ModuleStruct<'a> {
+    /// Reads the struct; `None` (with an error recorded) for a tuple struct.
+    pub(crate) fn from_syn(node: &'a ItemStruct, errors: &mut Errors) -> Option<Self> {
+        let fields = match &node.fields {
+            Fields::Named(named) => named
+                .named
+                .iter()
+                .filter_map(|field| {
+                    let ident = field.ident.as_ref()?;
+                    Some(ModuleField {
+                        ident,
+                        name: unraw(ident),
+                        ty: &field.ty,
+                        skips: attr::skip_attrs(&field.attrs, errors),
+                    })
+                })
+                .collect(),
+            Fields::Unit => Vec::new(),
+            Fields::Unnamed(unnamed) => {
+                errors.error_at(
+                    unnamed,
+                    "`#[module]` needs named fields (they name the predictors), not a tuple struct",
+                );
+                return None;
+            }
+        };
+        Some(ModuleStruct {
+            ident: &node.ident,
+            generics: &node.generics,
             fields,
         })
     }

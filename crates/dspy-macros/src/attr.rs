@@ -139,6 +139,79 @@ pub(crate) fn container_attrs(attrs: &[Attribute], errors: &mut Errors) -> Conta
     out
 }
 
+/// The arguments of `#[module(..)]` on the struct: `crate = path`.
+pub(crate) fn module_args(args: TokenStream, errors: &mut Errors) -> ContainerAttrs {
+    let mut out = ContainerAttrs::default();
+    let parser = syn::meta::parser(|meta| {
+        if meta.path.is_ident("crate") {
+            let value = meta.value()?;
+            let path: syn::Path = if value.peek(LitStr) {
+                value.parse::<LitStr>()?.parse()?
+            } else {
+                value.parse()?
+            };
+            if out.krate.is_some() {
+                return Err(meta.error("duplicate `crate`"));
+            }
+            out.krate = Some(path);
+            Ok(())
+        } else {
+            Err(meta.error(format!(
+                "unknown key `{}` in `#[module(..)]` on the struct; expected `crate`",
+                path_text(&meta.path)
+            )))
+        }
+    });
+    if let Err(e) = syn::parse::Parser::parse2(parser, args) {
+        errors.push(e);
+    }
+    out
+}
+
+/// One `#[module(skip)]` on a field.
+pub(crate) struct SkipAttr {
+    /// The whole attribute, for spans.
+    pub(crate) original: TokenStream,
+}
+
+/// Every `#[module(skip)]` among a field's attributes; other keys are errors.
+pub(crate) fn skip_attrs(attrs: &[Attribute], errors: &mut Errors) -> Vec<SkipAttr> {
+    let mut out = Vec::new();
+    for attr in attrs.iter().filter(|a| is_module_attr(a)) {
+        let mut skip = false;
+        let result = match &attr.meta {
+            Meta::List(_) => attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("skip") {
+                    skip = true;
+                    Ok(())
+                } else {
+                    Err(meta.error(format!(
+                        "unknown key `{}` in `#[module(..)]` on a field; expected `skip`",
+                        path_text(&meta.path)
+                    )))
+                }
+            }),
+            _ => Err(syn::Error::new_spanned(
+                attr.to_token_stream(),
+                "expected `#[module(skip)]`",
+            )),
+        };
+        match result {
+            Ok(()) if skip => out.push(SkipAttr {
+                original: attr.to_token_stream(),
+            }),
+            Ok(()) => errors.error_at(attr, "expected `#[module(skip)]`"),
+            Err(e) => errors.push(e),
+        }
+    }
+    out
+}
+
+/// `#[module(..)]` on a field: read by `#[module]` and removed from the struct it emits.
+pub(crate) fn is_module_attr(attr: &Attribute) -> bool {
+    attr.path().is_ident("module")
+}
+
 fn path_text(path: &syn::Path) -> String {
     path.to_token_stream().to_string().replace(' ', "")
 }

@@ -1,4 +1,4 @@
-//! Derive macros for DSPy in Rust: `#[derive(Signature)]`.
+//! Macros for DSPy in Rust: `#[derive(Signature)]` and `#[module]`.
 //!
 //! Use them through the `dspy` crate (`dspy::Signature`, on by default with its `derive`
 //! feature). This crate depends on `syn`, `quote` and `proc-macro2` only; the code it
@@ -84,4 +84,76 @@ use syn::{parse_macro_input, DeriveInput};
 pub fn derive_signature(input: TokenStream) -> TokenStream {
     let node = parse_macro_input!(input as DeriveInput);
     expand::signature::derive(&node).into()
+}
+
+/// Makes a struct whose fields are predictors and modules a `Module`.
+///
+/// ```
+/// use dspy::prelude::*;
+///
+/// /// Answer questions with short factoid answers.
+/// #[derive(Signature)]
+/// struct QA {
+///     #[input]
+///     question: String,
+///     #[output]
+///     answer: String,
+/// }
+///
+/// #[module]
+/// #[derive(Debug)]
+/// struct TwoStep {
+///     draft: Predict<QA>,
+///     refine: ChainOfThought<QA>,
+///     #[module(skip)]
+///     attempts: usize,
+/// }
+///
+/// impl TwoStep {
+///     async fn forward(&self, input: QAInput) -> Result<QAOutput, Error> {
+///         let draft = self.draft.forward(input).await?;
+///         let refined = self.refine.forward(QAInput { question: draft.answer }).await?;
+///         Ok(refined.into_output())
+///     }
+/// }
+///
+/// let program = TwoStep { draft: Predict::new(), refine: ChainOfThought::new(), attempts: 1 };
+/// let names: Vec<String> = program.named_predictors().into_iter().map(|(n, _)| n).collect();
+/// assert_eq!(names, ["draft", "refine.predict"]);
+/// ```
+///
+/// # Predictors
+///
+/// The generated `named_predictors` and `named_predictors_mut` list the predictors of every
+/// field, in declaration order, with DSPy's dotted names: `draft` for a `Predict` in field
+/// `draft`, `refine.predict` for a `ChainOfThought`, `hops[0]` for entries of a `Vec` or array,
+/// `experts['math']` for entries of a `HashMap<String, _>` (in key order) or `BTreeMap`,
+/// nothing for a `None`. Optimizers change these predictors and save/load writes them.
+///
+/// Every field must hold predictors: its type implements `ModuleField` (every `Module`, and
+/// `Vec`, arrays, `Option` and `String`-keyed maps of them). Mark any other field
+/// `#[module(skip)]`; an unmarked field of another type is a compile error, so no predictor
+/// is missed silently.
+///
+/// # `forward`
+///
+/// Write `forward` as an ordinary method on the struct:
+/// `async fn forward(&self, input: In) -> Result<Out, E>` where `In` is a signature's input
+/// struct (or implements `ModuleInput`), `Out` implements `serde::Serialize` and
+/// `dspy::core::Error: From<E>`. Call it directly for typed use. The generated
+/// `Module::forward` (used by `Evaluate`, batches and optimizers) reads `In` from the input
+/// values, awaits the method, and returns `Out`'s fields as the `Prediction`. The future must
+/// be `Send`, and the struct `Debug + Send + Sync` like every `Module`.
+///
+/// # Arguments
+///
+/// `#[module(crate = path)]` names the runtime crate when it is not `::dspy`.
+///
+/// # Rules checked at compile time
+///
+/// * On a struct with named fields (or a unit struct), not an enum, union or function.
+/// * `#[module(skip)]` at most once per field; no other keys.
+#[proc_macro_attribute]
+pub fn module(args: TokenStream, input: TokenStream) -> TokenStream {
+    expand::module::expand(args.into(), input.into()).into()
 }

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use crate::ast::Signature;
+use crate::ast::{ModuleStruct, Signature};
 use crate::attr::Role;
 use crate::errors::Errors;
 
@@ -119,5 +119,14 @@ fn check_name(ident: &syn::Ident, name: &str, errors: &mut Errors) {
             ident,
             format!("`{name}` is a Python keyword and cannot be a DSPy field name"),
         );
+    }
+}
+
+/// The checks of `#[module]`.
+pub(crate) fn check_module(module: &ModuleStruct<'_>, errors: &mut Errors) {
+    for field in &module.fields {
+        for extra in field.skips.iter().skip(1) {
+            errors.error_at(&extra.original, "duplicate `#[module(skip)]` attribute");
+        }
     }
 }

@@ -43,8 +43,9 @@
 //!
 //! | feature | default | what |
 //! |---|---|---|
-//! | `derive` | yes | `#[derive(Signature)]` |
-
+//! | `derive` | yes | `#[derive(Signature)]` and `#[module]` |
+//!
+#![doc = include_str!("../README-example.md")]
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -65,6 +66,18 @@ pub use dspy_core::signature::Signature;
 #[doc(inline)]
 pub use dspy_macros::Signature;
 
+#[cfg(feature = "derive")]
+#[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
+#[doc(inline)]
+pub use dspy_macros::module;
+
+#[doc(inline)]
+pub use dspy_core::module::{Module, ModuleExt};
+#[doc(inline)]
+pub use dspy_core::typed::{ChainOfThought, Predict, WithReasoning};
+#[doc(inline)]
+pub use dspy_core::{Error, Evaluate, Example, Prediction};
+
 /// What `#[derive(Signature)]` expands to. Not public API.
 #[doc(hidden)]
 pub use dspy_core::__private;
@@ -75,7 +88,10 @@ pub mod prelude {
         Adapter, AdapterKind, ChatAdapter, FieldSpec, FieldType, JsonAdapter, Message, ParseError,
         SignatureSpec, Values, XmlAdapter,
     };
+    pub use dspy_core::module::{Module, ModuleExt};
     pub use dspy_core::signature::Signature;
+    pub use dspy_core::typed::{ChainOfThought, Predict, WithReasoning};
+    pub use dspy_core::{Error, Example, Prediction};
     #[cfg(feature = "derive")]
-    pub use dspy_macros::Signature;
+    pub use dspy_macros::{module, Signature};
 }

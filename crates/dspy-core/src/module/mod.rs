@@ -53,6 +53,7 @@
 
 mod builtin;
 mod ext;
+mod field;
 pub mod naming;
 
 use std::fmt;
@@ -65,6 +66,7 @@ use crate::predict::Predict;
 use crate::Error;
 
 pub use ext::ModuleExt;
+pub use field::{ModuleField, ModuleInput};
 
 /// A program: async `forward` from input values to a [`Prediction`], plus its predictors by
 /// DSPy's dotted names.

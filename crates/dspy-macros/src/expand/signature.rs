@@ -79,6 +79,9 @@ fn expand(sig: &Signature<'_>, krate: &TokenStream) -> TokenStream {
         };
 
         #[automatically_derived]
+        impl #krate::__private::ModuleInput for #input_ident {}
+
+        #[automatically_derived]
         impl #krate::__private::Signature for #ident {
             type Input = #input_ident;
             type Output = #output_ident;

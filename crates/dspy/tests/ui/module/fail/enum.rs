@@ -1,0 +1,10 @@
+use dspy::prelude::*;
+
+#[module]
+enum Program {
+    A,
+}
+
+fn main() {
+    let _ = Program::A;
+}

@@ -1,0 +1,24 @@
+use dspy::prelude::*;
+
+/// Answer questions.
+#[derive(Signature)]
+struct QA {
+    #[input]
+    question: String,
+    #[output]
+    answer: String,
+}
+
+#[module(name = "program")]
+#[derive(Debug)]
+struct Program {
+    answer: Predict<QA>,
+}
+
+impl Program {
+    async fn forward(&self, input: QAInput) -> Result<QAOutput, Error> {
+        self.answer.forward(input).await
+    }
+}
+
+fn main() {}
