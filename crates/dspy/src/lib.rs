@@ -45,10 +45,16 @@
 //! |---|---|---|
 //! | `derive` | yes | `#[derive(Signature)]` and `#[module]` |
 //!
-#![doc = include_str!("../README-example.md")]
+//! A complete typed program (two signatures, a `#[module]` with two predictors, a call and an
+//! `Evaluate` run) is in the repository's README, which is compiled and run as a doctest.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+
+/// The repository README's code blocks, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
 
 #[doc(inline)]
 pub use dspy_adapters as adapters;
