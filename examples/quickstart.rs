@@ -2,15 +2,23 @@
 //!
 //! `bash scripts/fetch-model.sh && cargo run --release -p dspy-examples --example quickstart`
 //!
-//! Runs `Predict<QA>` with three demos and `ChainOfThought<QA>` on a small handmade question set
-//! with SmolLM2-135M-Instruct in process, printing each answer and the dev-set score.
+//! With SmolLM2-135M-Instruct running in process, it:
+//! 1. scores a zero-shot `Predict<QA>` on a small handmade dev set (`examples/data/qa.json`),
+//! 2. shows `ChainOfThought<QA>` with its reasoning on two questions,
+//! 3. compiles the program with `BootstrapFewShot` on the training questions and scores the
+//!    compiled program on the same dev set (never used for training), then saves it as DSPy JSON.
 
 use std::sync::Arc;
+use std::time::Instant;
 
+use dspy::core::evaluate::metric_fn;
 use dspy::core::lm::SharedLm;
+use dspy::core::optimize::{BootstrapFewShot, Optimizer};
 use dspy::core::predict::LmConfig;
 use dspy::prelude::*;
+use dspy::Evaluate;
 use dspy_local::{LocalLm, LocalLmOptions, DEFAULT_MODEL};
+use serde_json::Value;
 
 /// Answer questions with short factoid answers.
 #[derive(Signature)]
@@ -21,78 +29,163 @@ struct QA {
     answer: String,
 }
 
-/// Handmade questions and the word a correct answer contains.
-const DEV: [(&str, &str); 6] = [
-    ("What is the capital of France?", "paris"),
-    ("What color is the sky on a clear day?", "blue"),
-    ("How many legs does a dog have?", "4"),
-    ("Which animal says meow?", "cat"),
-    ("What do bees make?", "honey"),
-    ("What is frozen water called?", "ice"),
-];
+/// The handmade question set, kept beside this example.
+const DATA: &str = include_str!("data/qa.json");
 
-/// Worked examples shown to the model (the small model needs them to follow DSPy's format).
-fn demos() -> Vec<Example> {
-    [
-        ("What is the capital of Italy?", "Rome"),
-        ("How many wheels does a bicycle have?", "2"),
-        ("What color is grass?", "Green"),
-    ]
-    .into_iter()
-    .map(|(q, a)| {
-        Example::new()
-            .with("question", q)
-            .with("answer", a)
-            .with_inputs(["question"])
-    })
-    .collect()
+/// Reads one split of `data/qa.json` as examples with `question` as the input; `answer` is the
+/// label and `accept` the words a correct answer may contain.
+fn split(data: &Value, name: &str) -> Vec<Example> {
+    data[name]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|row| {
+            Example::new()
+                .with("question", row["question"].clone())
+                .with("answer", row["answer"].clone())
+                .with("accept", row["accept"].clone())
+                .with_inputs(["question"])
+        })
+        .collect()
+}
+
+/// A prediction is correct when its answer contains one of the example's accepted words.
+fn contains_accepted(example: &Example, prediction: &Prediction) -> bool {
+    let answer = match prediction.get("answer").and_then(Value::as_str) {
+        Some(answer) => answer.to_lowercase(),
+        None => return false,
+    };
+    example
+        .get("accept")
+        .and_then(Value::as_array)
+        .is_some_and(|words| {
+            words
+                .iter()
+                .filter_map(Value::as_str)
+                .any(|w| answer.contains(w))
+        })
 }
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let data: Value = serde_json::from_str(DATA)?;
+    let (trainset, devset) = (split(&data, "train"), split(&data, "dev"));
+
+    // The local model runs on its own thread; `constrain_chat_format` starts each completion
+    // with the first output field's header so even zero-shot answers parse.
     let options = LocalLmOptions::default()
         .constrain_chat_format(true)
         .default_max_tokens(48);
     let lm: SharedLm = Arc::new(LocalLm::new(DEFAULT_MODEL, options)?);
-    let config = LmConfig::default().max_tokens(48);
-
-    let predict = Predict::<QA>::new()
+    let program = Predict::<QA>::new()
         .with_lm(lm.clone())
-        .with_config(config)
-        .with_demos(demos());
-    let mut cot = ChainOfThought::<QA>::new();
-    cot.set_lm(lm.clone());
+        .with_config(LmConfig::default().max_tokens(48));
 
-    let mut correct = 0;
-    for (question, want) in DEV {
-        let input = || QAInput {
-            question: question.to_string(),
-        };
-        let answer = match predict.forward(input()).await {
-            Ok(out) => out.answer,
-            Err(e) => format!(
-                "<no parse: {}>",
-                e.to_string().lines().next().unwrap_or_default()
-            ),
-        };
-        if answer.to_lowercase().contains(want) {
-            correct += 1;
-        }
-        println!("Q: {question}\n   Predict: {answer}");
-        match cot.forward(input()).await {
+    let metric = metric_fn(contains_accepted);
+    let evaluate = Evaluate::new(devset.clone())
+        .num_threads(4)
+        .display_progress(false);
+
+    // 1. Zero-shot.
+    let started = Instant::now();
+    let before = evaluate.run(&program, &metric).await?;
+    println!("== zero-shot Predict<QA> on {} dev questions", devset.len());
+    print_answers(&before);
+    println!(
+        "dev score before compiling: {:.1}% ({:.1} s)\n",
+        before.score,
+        started.elapsed().as_secs_f64()
+    );
+
+    // 2. ChainOfThought adds a `reasoning` output before the answer.
+    let cot = ChainOfThought::<QA>::new()
+        .with_lm(lm.clone())
+        .with_config(LmConfig::default().max_tokens(128));
+    println!("== ChainOfThought<QA>");
+    for example in devset.iter().take(2) {
+        let question = example.get("question").and_then(Value::as_str);
+        let question = question.unwrap_or_default().to_string();
+        match cot
+            .forward(QAInput {
+                question: question.clone(),
+            })
+            .await
+        {
             Ok(out) => println!(
-                "   ChainOfThought: {} (reasoning: {})",
-                out.answer, out.reasoning
+                "Q: {question}\n   reasoning: {}\n   answer: {}",
+                out.reasoning, out.answer
             ),
-            Err(e) => println!(
-                "   ChainOfThought: <no parse: {}>",
-                e.to_string().lines().next().unwrap_or_default()
-            ),
+            Err(e) => println!("Q: {question}\n   <no parse: {}>", first_line(&e)),
         }
     }
+    println!();
+
+    // 3. Compile: the teacher (the program with labeled demos) answers the training questions;
+    //    runs the metric accepts become the compiled program's demos.
+    let started = Instant::now();
+    let optimizer = BootstrapFewShot::new()
+        .metric(metric_fn(contains_accepted))
+        .max_bootstrapped_demos(3)
+        .max_labeled_demos(3)
+        .num_threads(4)
+        .seed(0);
+    let compiled = optimizer
+        .compile_with_report(&program, &trainset, None)
+        .await?;
     println!(
-        "dev-set score (Predict with 3 demos): {correct}/{}",
-        DEV.len()
+        "== compiled in {:.1} s\n{}",
+        started.elapsed().as_secs_f64(),
+        compiled.report
+    );
+    for demo in compiled.program.inner().demos() {
+        println!(
+            "   demo: {} -> {}",
+            demo.get("question").unwrap_or(&Value::Null),
+            demo.get("answer").unwrap_or(&Value::Null)
+        );
+    }
+
+    let started = Instant::now();
+    let after = evaluate.run(&compiled.program, &metric).await?;
+    println!(
+        "\n== compiled Predict<QA> on the same {} dev questions",
+        devset.len()
+    );
+    print_answers(&after);
+    println!(
+        "dev score after compiling: {:.1}% ({:.1} s)",
+        after.score,
+        started.elapsed().as_secs_f64()
+    );
+    println!(
+        "\ndev score: {:.1}% before, {:.1}% after BootstrapFewShot",
+        before.score, after.score
+    );
+
+    let path = std::env::temp_dir().join("dspy-quickstart-compiled.json");
+    compiled.program.save(&path)?;
+    println!(
+        "saved the compiled program (DSPy JSON) to {}",
+        path.display()
     );
     Ok(())
+}
+
+/// Prints each question with the program's answer and a mark for correct ones.
+fn print_answers(result: &dspy::core::evaluate::EvaluationResult) {
+    for row in &result.results {
+        let question = row.example.get("question").and_then(Value::as_str);
+        let answer = match (&row.error, row.prediction.get("answer")) {
+            (Some(error), _) => format!("<error: {}>", error.lines().next().unwrap_or_default()),
+            (None, Some(Value::String(answer))) => answer.clone(),
+            (None, other) => format!("{other:?}"),
+        };
+        let mark = if row.score.value > 0.0 { "ok" } else { "--" };
+        println!("  [{mark}] {} -> {answer}", question.unwrap_or_default());
+    }
+}
+
+fn first_line(e: &impl std::fmt::Display) -> String {
+    e.to_string().lines().next().unwrap_or_default().to_string()
 }

@@ -6,13 +6,13 @@ use std::time::{Duration, Instant};
 use dspy_adapters::Message;
 
 use crate::error::LocalError;
+use crate::guard::{ChatFormat, FormatState, Step};
 use crate::model::{Gguf, KvCache, Llama};
 use crate::sampler::{Sampler, SamplingParams};
 use crate::template::{ChatTemplate, CHATML};
 use crate::tokenizer::Tokenizer;
 
-/// The marker that ends a DSPy chat-format completion.
-pub const COMPLETED_MARKER: &str = "[[ ## completed ## ]]";
+pub use crate::guard::COMPLETED_MARKER;
 
 /// What to generate for one prompt.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,8 +27,10 @@ pub struct GenerateParams {
     pub sampling: SamplingParams,
     /// Text every completion must start with (fed to the model, returned in the output).
     pub forced_prefix: Option<String>,
-    /// Stop sequences kept in the output (e.g. [`COMPLETED_MARKER`] under constrained decoding).
+    /// Stop sequences kept in the output (e.g. [`COMPLETED_MARKER`]).
     pub stop_inclusive: Vec<String>,
+    /// Keep completions in DSPy's chat format (see [`crate::guard`]); replaces `forced_prefix`.
+    pub chat_format: Option<ChatFormat>,
 }
 
 impl Default for GenerateParams {
@@ -40,6 +42,7 @@ impl Default for GenerateParams {
             sampling: SamplingParams::default(),
             forced_prefix: None,
             stop_inclusive: Vec::new(),
+            chat_format: None,
         }
     }
 }
@@ -99,6 +102,8 @@ pub struct Engine {
     cache: KvCache,
     /// Ids that end generation (EOS and other control tokens such as `<|im_end|>`).
     stop_ids: Vec<u32>,
+    /// Each token's first byte that is not ASCII whitespace (0 when it has none).
+    first_visible: Vec<u8>,
 }
 
 impl Engine {
@@ -162,12 +167,22 @@ impl Engine {
             });
         }
         let cache = model.new_cache(context_length)?;
+        let first_visible = (0..model.config().vocab_size as u32)
+            .map(|id| {
+                let bytes = tokenizer.token_bytes(id);
+                bytes
+                    .into_iter()
+                    .find(|b| !b.is_ascii_whitespace())
+                    .unwrap_or(0)
+            })
+            .collect();
         Ok(Engine {
             model,
             tokenizer,
             template,
             cache,
             stop_ids,
+            first_visible,
         })
     }
 
@@ -246,8 +261,11 @@ impl Engine {
         prompt: &[u32],
         params: &GenerateParams,
     ) -> Result<Generation, LocalError> {
-        let forced: Vec<u32> = params
-            .forced_prefix
+        let forced_text = match &params.chat_format {
+            Some(format) if !format.fields.is_empty() => Some(format.header(0)),
+            _ => params.forced_prefix.clone(),
+        };
+        let forced: Vec<u32> = forced_text
             .as_deref()
             .map(|p| self.tokenizer.encode_plain_text(p))
             .unwrap_or_default();
@@ -260,64 +278,208 @@ impl Engine {
         let mut completions = Vec::with_capacity(params.n.max(1));
         for i in 0..params.n.max(1) {
             let started = Instant::now();
-            let (mut logits, reused) = self.prefill(&full)?;
+            let (logits, reused) = self.prefill(&full)?;
             if i == 0 {
                 stats.reused_tokens = reused.min(prompt.len());
             }
             stats.prefill_tokens += full.len() - reused;
             stats.prefill_time += started.elapsed();
             let started = Instant::now();
-            let mut sampler = Sampler::new(SamplingParams {
+            let sampling = SamplingParams {
                 seed: params.sampling.seed.wrapping_add(i as u64),
                 ..params.sampling
-            });
-            let mut bytes: Vec<u8> = forced
-                .iter()
-                .flat_map(|&t| self.tokenizer.token_bytes(t))
-                .collect();
-            let prefix_len = bytes.len();
-            let mut count = forced.len();
-            let mut finish = Finish::Length;
-            let max_stop = params
-                .stop
-                .iter()
-                .chain(&params.stop_inclusive)
-                .map(String::len)
-                .max()
-                .unwrap_or(0);
-            while count < params.max_tokens {
-                let next = sampler.sample(&logits);
-                stats.sampled_tokens += 1;
-                count += 1;
-                if self.stop_ids.contains(&next) {
-                    count -= 1;
-                    finish = Finish::Stop;
-                    break;
-                }
-                let piece = self.tokenizer.token_bytes(next);
-                let from = bytes.len().saturating_sub(max_stop + 1).max(prefix_len);
-                bytes.extend_from_slice(&piece);
-                if let Some(end) = find_stop(&bytes[from..], &params.stop, &params.stop_inclusive) {
-                    bytes.truncate(from + end);
-                    finish = Finish::Stop;
-                    break;
-                }
-                if count >= params.max_tokens {
-                    break;
-                }
-                if self.cache.tokens().len() + 1 >= self.cache.capacity() {
-                    break;
-                }
-                logits = self.model.forward(&[next], &mut self.cache)?;
-            }
+            };
+            let completion =
+                self.decode(prompt.len(), &forced, logits, sampling, params, &mut stats)?;
             stats.decode_time += started.elapsed();
-            completions.push(Completion {
-                text: String::from_utf8_lossy(&bytes).into_owned(),
-                tokens: count,
-                finish,
-            });
+            completions.push(completion);
         }
         Ok(Generation { completions, stats })
+    }
+
+    /// Samples one completion after its prompt and forced tokens were prefilled (`logits`
+    /// follow the last of them; the cache holds `base` prompt tokens before them).
+    fn decode(
+        &mut self,
+        base: usize,
+        forced: &[u32],
+        mut logits: Vec<f32>,
+        sampling: SamplingParams,
+        params: &GenerateParams,
+        stats: &mut GenerateStats,
+    ) -> Result<Completion, LocalError> {
+        let mut sampler = Sampler::new(sampling);
+        let mut text = Text::default();
+        for &t in forced {
+            text.push(&self.tokenizer.token_bytes(t));
+        }
+        let mut format = params
+            .chat_format
+            .as_ref()
+            .filter(|f| !f.fields.is_empty())
+            .map(|f| FormatState::new(f, text.bytes.len()));
+        let prefix_len = text.bytes.len();
+        let mut finish = Finish::Length;
+        let mut truncated = false;
+        let max_stop = params
+            .stop
+            .iter()
+            .chain(&params.stop_inclusive)
+            .map(String::len)
+            .max()
+            .unwrap_or(0);
+        while text.tokens() < params.max_tokens {
+            if let Some(state) = &format {
+                if state.at_value_start(&text.bytes) {
+                    self.mask_value_opening(&mut logits, state.plain_value());
+                }
+            }
+            let next = sampler.sample(&logits);
+            stats.sampled_tokens += 1;
+            let step = if self.stop_ids.contains(&next) {
+                match format.as_mut() {
+                    Some(state) => state.at_end_of_turn(&text.bytes),
+                    None => {
+                        finish = Finish::Stop;
+                        break;
+                    }
+                }
+            } else {
+                let piece = self.tokenizer.token_bytes(next);
+                let from = text
+                    .bytes
+                    .len()
+                    .saturating_sub(max_stop + 1)
+                    .max(prefix_len);
+                text.push(&piece);
+                let window = &text.bytes[from..];
+                if let Some(end) = find_stop(window, &params.stop, &params.stop_inclusive) {
+                    text.bytes.truncate(from + end);
+                    finish = Finish::Stop;
+                    break;
+                }
+                match format.as_mut() {
+                    Some(state) => match state.after_token(&text.bytes, piece.len()) {
+                        Step::Continue if text.tokens() + state.reserve() >= params.max_tokens => {
+                            // Out of room for this value: cut it, keep the structure.
+                            truncated = true;
+                            state.end_value(&text.bytes, text.bytes.len())
+                        }
+                        step => step,
+                    },
+                    None => Step::Continue,
+                }
+            };
+            match step {
+                Step::Continue => {
+                    if text.tokens() >= params.max_tokens
+                        || self.cache.tokens().len() + 1 >= self.cache.capacity()
+                    {
+                        break;
+                    }
+                    logits = self.model.forward(&[next], &mut self.cache)?;
+                }
+                Step::Finish { keep, text: marker } => {
+                    text.rewind(keep);
+                    let tokens = self.tokenizer.encode_plain_text(&marker);
+                    text.push_forced(&marker, tokens.len());
+                    finish = if truncated {
+                        Finish::Length
+                    } else {
+                        Finish::Stop
+                    };
+                    break;
+                }
+                Step::Rewrite { keep, text: header } => {
+                    // Drop the cached tokens past the kept text, then feed what is missing.
+                    let kept_tokens = text.rewind(keep);
+                    self.cache.truncate(base + kept_tokens);
+                    let tail = String::from_utf8_lossy(&text.bytes[text.cached_end()..]);
+                    let tail = format!("{tail}{header}");
+                    text.bytes.truncate(text.cached_end());
+                    let tokens = self.tokenizer.encode_plain_text(&tail);
+                    if self.cache.tokens().len() + tokens.len() + 1 >= self.cache.capacity() {
+                        text.push_forced(&tail, tokens.len());
+                        break;
+                    }
+                    for &t in &tokens {
+                        text.push(&self.tokenizer.token_bytes(t));
+                    }
+                    stats.prefill_tokens += tokens.len();
+                    logits = self.model.forward(&tokens, &mut self.cache)?;
+                }
+            }
+        }
+        Ok(Completion {
+            tokens: text.tokens(),
+            text: String::from_utf8_lossy(&text.bytes).into_owned(),
+            finish,
+        })
+    }
+
+    /// At the opening of a value: no end of turn, and for plain values nothing opening with
+    /// `{` (a copied `{field}` placeholder) or `[` (a header of the model's own).
+    fn mask_value_opening(&self, logits: &mut [f32], plain: bool) {
+        for &id in &self.stop_ids {
+            if let Some(l) = logits.get_mut(id as usize) {
+                *l = f32::NEG_INFINITY;
+            }
+        }
+        if plain {
+            for (l, &b) in logits.iter_mut().zip(&self.first_visible) {
+                if b == b'{' || b == b'[' {
+                    *l = f32::NEG_INFINITY;
+                }
+            }
+        }
+    }
+}
+
+/// A completion's bytes and where each of its tokens ends.
+#[derive(Debug, Default)]
+struct Text {
+    bytes: Vec<u8>,
+    /// End offset of each token in `bytes`.
+    ends: Vec<usize>,
+    /// Tokens appended as text only (a final marker), not run through the model.
+    extra_tokens: usize,
+}
+
+impl Text {
+    fn push(&mut self, piece: &[u8]) {
+        self.bytes.extend_from_slice(piece);
+        self.ends.push(self.bytes.len());
+    }
+
+    fn push_forced(&mut self, s: &str, tokens: usize) {
+        self.bytes.extend_from_slice(s.as_bytes());
+        self.extra_tokens += tokens;
+    }
+
+    fn tokens(&self) -> usize {
+        self.ends.len() + self.extra_tokens
+    }
+
+    /// End of the last whole token kept by [`rewind`](Text::rewind).
+    fn cached_end(&self) -> usize {
+        self.ends.last().copied().unwrap_or(0)
+    }
+
+    /// Cuts the text to `keep` bytes and drops the tokens that reach past it (or end inside a
+    /// UTF-8 character); returns how many tokens remain whole.
+    fn rewind(&mut self, keep: usize) -> usize {
+        let mut k = self.ends.iter().take_while(|&&e| e <= keep).count();
+        while k > 0
+            && self
+                .bytes
+                .get(self.ends[k - 1])
+                .is_some_and(|b| b & 0xC0 == 0x80)
+        {
+            k -= 1;
+        }
+        self.ends.truncate(k);
+        self.bytes.truncate(keep);
+        k
     }
 }
 

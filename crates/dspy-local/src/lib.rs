@@ -7,8 +7,8 @@
 //! - [`template`]: the model's Jinja chat template, rendered with minijinja.
 //! - [`model`]: the transformer, with a preallocated KV cache.
 //! - [`sampler`]: greedy or seeded temperature / top-k / top-p sampling.
-//! - [`engine`]: prompts to completions: prefix KV reuse, stop sequences, `max_tokens`, `n`,
-//!   optional constrained DSPy chat format.
+//! - [`engine`]: prompts to completions: prefix KV reuse, stop sequences, `max_tokens`, `n`.
+//! - [`guard`]: optional constrained decoding that keeps completions in DSPy's chat format.
 //! - [`LocalLm`]: the LM, with one inference thread behind a bounded FIFO queue.
 //!
 //! Get the default model with `bash scripts/fetch-model.sh`, then:
@@ -27,6 +27,7 @@
 
 pub mod engine;
 mod error;
+pub mod guard;
 mod lm;
 pub mod model;
 pub mod sampler;

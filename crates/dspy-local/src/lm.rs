@@ -7,8 +7,9 @@ use dspy_core::lm::{
     BoxFuture, Choice, FinishReason, LanguageModel, LmError, LmRequest, LmResponse, Usage,
 };
 
-use crate::engine::{Engine, Finish, GenerateParams, Generation, COMPLETED_MARKER};
+use crate::engine::{Engine, Finish, GenerateParams, Generation};
 use crate::error::LocalError;
+use crate::guard::ChatFormat;
 use crate::sampler::SamplingParams;
 use crate::worker::Worker;
 
@@ -32,8 +33,9 @@ pub struct LocalLmOptions {
     pub queue_capacity: usize,
     /// `max_tokens` when a request sets none.
     pub default_max_tokens: u32,
-    /// Steer DSPy chat-format calls: the completion starts with the first output field's
-    /// `[[ ## field ## ]]` header and ends at `[[ ## completed ## ]]`. The messages are unchanged.
+    /// Steer DSPy chat-format calls ([`crate::guard`]): the completion gives each output field
+    /// under its `[[ ## field ## ]]` header, in order, and ends at `[[ ## completed ## ]]`.
+    /// The messages are unchanged.
     /// A request can override this with `extra["constrain_chat_format"]` (bool).
     pub constrain_chat_format: bool,
     /// A Jinja chat template to use instead of the model's own.
@@ -287,16 +289,10 @@ impl LocalLm {
             .get("constrain_chat_format")
             .and_then(serde_json::Value::as_bool)
             .unwrap_or(self.options.constrain_chat_format);
-        let (forced_prefix, stop_inclusive) = if constrain {
-            match first_output_field(request) {
-                Some(field) => (
-                    Some(format!("[[ ## {field} ## ]]\n")),
-                    vec![COMPLETED_MARKER.to_string()],
-                ),
-                None => (None, Vec::new()),
-            }
+        let chat_format = if constrain {
+            ChatFormat::from_messages(&request.messages)
         } else {
-            (None, Vec::new())
+            None
         };
         Ok(GenerateParams {
             max_tokens: request
@@ -315,8 +311,9 @@ impl LocalLm {
                 top_k: usize::try_from(top_k).unwrap_or(usize::MAX),
                 seed,
             },
-            forced_prefix,
-            stop_inclusive,
+            forced_prefix: None,
+            stop_inclusive: Vec::new(),
+            chat_format,
         })
     }
 }
@@ -350,17 +347,7 @@ fn block_on<F: std::future::Future>(f: F) -> F::Output {
 /// The first output field named by a DSPy chat-format request: the last user message's
 /// "starting with the field `[[ ## name ## ]]`" reminder.
 pub fn first_output_field(request: &LmRequest) -> Option<String> {
-    const CUE: &str = "starting with the field `[[ ## ";
-    let last_user = request
-        .messages
-        .iter()
-        .rev()
-        .find(|m| m.role == dspy_adapters::Role::User)?;
-    let at = last_user.content.rfind(CUE)? + CUE.len();
-    let rest = &last_user.content[at..];
-    let end = rest.find(" ## ]]`")?;
-    let name = &rest[..end];
-    (!name.is_empty() && !name.contains('\n')).then(|| name.to_string())
+    crate::guard::first_output_field(&request.messages)
 }
 
 fn to_response(model: &str, g: Generation) -> LmResponse {

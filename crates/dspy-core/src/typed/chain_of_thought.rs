@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use dspy_adapters::Values;
 
 use crate::example::Prediction;
-use crate::lm::BoxFuture;
+use crate::lm::{BoxFuture, SharedLm};
 use crate::module::Module;
-use crate::predict::{self, CallOptions};
+use crate::predict::{self, CallOptions, LmConfig};
 use crate::signature::{from_values, to_values, Signature};
 use crate::Error;
 
@@ -96,6 +96,18 @@ impl<S: Signature> ChainOfThought<S> {
     /// The dynamic chain of thought, mutable.
     pub fn inner_mut(&mut self) -> &mut predict::ChainOfThought {
         &mut self.inner
+    }
+
+    /// Uses `lm` for this predictor's calls.
+    pub fn with_lm(mut self, lm: SharedLm) -> ChainOfThought<S> {
+        self.inner.predict_mut().set_lm(Some(lm));
+        self
+    }
+
+    /// Uses these LM settings for every call (e.g. room for the reasoning in `max_tokens`).
+    pub fn with_config(mut self, config: LmConfig) -> ChainOfThought<S> {
+        *self.inner.predict_mut().config_mut() = config;
+        self
     }
 
     /// Calls the LM with `input` and returns the reasoning and the typed outputs.

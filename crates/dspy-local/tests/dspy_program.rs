@@ -1,0 +1,161 @@
+//! A DSPy program (`Predict` through the Chat adapter) on the real SmolLM2-135M model: the
+//! adapter's messages go to the local model and its completions must parse. Each test skips,
+//! saying so, when the model file is absent (fetch it with `bash scripts/fetch-model.sh`).
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use dspy_core::example::Example;
+use dspy_core::lm::SharedLm;
+use dspy_core::predict::{ChainOfThought, LmConfig, Predict};
+use dspy_local::{LocalLm, LocalLmOptions};
+use serde_json::{json, Value};
+
+const QUESTIONS: [&str; 6] = [
+    "What is the capital of France?",
+    "What color is the sky on a clear day?",
+    "How many legs does a dog have?",
+    "Which animal says meow?",
+    "What do bees make?",
+    "What is frozen water called?",
+];
+
+/// The local LM with the given format constraint, or `None` (with a message) when the model
+/// file is absent.
+fn lm(constrained: bool) -> Option<SharedLm> {
+    static PATH: OnceLock<Option<PathBuf>> = OnceLock::new();
+    let path = PATH.get_or_init(|| {
+        let path = std::env::var_os("DSPY_LOCAL_MODEL")
+            .map(PathBuf::from)
+            .or_else(|| dspy_local::resolve_model(dspy_local::DEFAULT_MODEL).ok())?;
+        if path.is_file() {
+            Some(path)
+        } else {
+            eprintln!(
+                "SKIPPED: model file {} not found; run `bash scripts/fetch-model.sh` to run this test",
+                path.display()
+            );
+            None
+        }
+    });
+    let options = LocalLmOptions::default()
+        .context_length(2048)
+        .constrain_chat_format(constrained);
+    let lm = LocalLm::from_path("local/smollm2-135m", path.as_ref()?, options).expect("loads");
+    Some(Arc::new(lm))
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// `question -> answer` on `lm`, Chat adapter only (no JSON fallback), greedy.
+fn program(lm: SharedLm, demos: Vec<Example>) -> Predict {
+    Predict::parse("question -> answer")
+        .expect("signature")
+        .with_lm(lm)
+        .with_config(LmConfig::default().max_tokens(32).temperature(0.0))
+        .with_json_fallback(false)
+        .with_demos(demos)
+}
+
+/// Runs `program` on every question; returns the parsed answers and the parse errors.
+fn run_all(program: &Predict) -> (Vec<String>, Vec<String>) {
+    let (mut answers, mut errors) = (Vec::new(), Vec::new());
+    rt().block_on(async {
+        for q in QUESTIONS {
+            let inputs = json!({ "question": q })
+                .as_object()
+                .cloned()
+                .expect("object");
+            match program.forward(inputs).await {
+                Ok(p) => match p.get("answer") {
+                    Some(Value::String(a)) => answers.push(a.clone()),
+                    other => errors.push(format!("{q}: answer is {other:?}")),
+                },
+                Err(e) => errors.push(format!("{q}: {e}")),
+            }
+        }
+    });
+    (answers, errors)
+}
+
+fn demos() -> Vec<Example> {
+    [
+        ("What is the capital of Italy?", "Rome"),
+        ("How many wheels does a bicycle have?", "2"),
+        ("What color is grass?", "Green"),
+    ]
+    .into_iter()
+    .map(|(q, a)| {
+        Example::new()
+            .with("question", q)
+            .with("answer", a)
+            .with_inputs(["question"])
+    })
+    .collect()
+}
+
+#[test]
+fn zero_shot_predict_parses_with_the_constrained_chat_format() {
+    let Some(lm) = lm(true) else { return };
+    let (answers, errors) = run_all(&program(lm, Vec::new()));
+    assert!(errors.is_empty(), "parse failures: {errors:#?}");
+    assert_eq!(answers.len(), QUESTIONS.len());
+    assert!(answers.iter().all(|a| !a.trim().is_empty()), "{answers:?}");
+    // The answers are the model's own, not a copy of the field placeholder.
+    assert!(
+        answers.iter().all(|a| !a.contains("{answer}")),
+        "{answers:?}"
+    );
+    eprintln!("zero-shot answers: {answers:?}");
+}
+
+#[test]
+fn predict_with_demos_parses_and_answers_most_correctly() {
+    let Some(lm) = lm(true) else { return };
+    let (answers, errors) = run_all(&program(lm, demos()));
+    assert!(errors.is_empty(), "parse failures: {errors:#?}");
+    let expected = ["paris", "blue", "4", "cat", "honey", "ice"];
+    eprintln!("answers with demos: {answers:?}");
+    let correct = answers
+        .iter()
+        .zip(expected)
+        .filter(|(a, want)| a.to_lowercase().contains(want))
+        .count();
+    // Measured: with 3 demos the 135M model answers 2 of these 6 correctly (Paris, Blue).
+    assert!(correct >= 2, "only {correct} correct: {answers:?}");
+}
+
+#[test]
+fn zero_shot_chain_of_thought_gives_every_field_under_the_constraint() {
+    let Some(lm) = lm(true) else { return };
+    let cot = ChainOfThought::parse("question -> answer").expect("signature");
+    let predict = cot.predict().clone();
+    let cot = ChainOfThought::from_predict(
+        predict
+            .with_lm(lm)
+            .with_config(LmConfig::default().max_tokens(96).temperature(0.0))
+            .with_json_fallback(false),
+    );
+    rt().block_on(async {
+        for q in &QUESTIONS[..3] {
+            let inputs = json!({ "question": q })
+                .as_object()
+                .cloned()
+                .expect("object");
+            let p = cot
+                .forward(inputs)
+                .await
+                .unwrap_or_else(|e| panic!("{q}: {e}"));
+            for field in ["reasoning", "answer"] {
+                let value = p.get(field).and_then(Value::as_str).unwrap_or_default();
+                assert!(!value.trim().is_empty(), "{q}: empty {field}: {p:?}");
+            }
+        }
+    });
+}
