@@ -82,7 +82,8 @@ impl MockConfig {
         MockConfig::default()
     }
 
-    /// Waits this long before answering each chat-completion request.
+    /// Answers each chat-completion request this long after it arrived (to well under a
+    /// millisecond: a clock thread, not tokio's 1 ms timer, ends the wait).
     pub fn latency(mut self, latency: Duration) -> MockConfig {
         self.latency = latency;
         self

@@ -11,6 +11,7 @@
 //! connection) and stops when the [`MockServer`] is dropped: the listener closes and open
 //! connections are cut.
 
+mod clock;
 mod config;
 mod faults;
 mod openai;

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -11,6 +11,7 @@ use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CONTENT_TYPE, RETRY_AFTER};
 use hyper::{Method, Request, Response, StatusCode};
 
+use super::clock::Clock;
 use super::faults::FaultPlan;
 use super::openai::{self, ResponseMeta, UsageJson};
 use super::{ChatRequest, Fault, MockConfig, RecordedRequest};
@@ -27,6 +28,7 @@ const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 pub(super) struct State {
     config: MockConfig,
     faults: FaultPlan,
+    clock: Clock,
     pub(super) requests: AtomicU64,
     pub(super) faults_injected: AtomicU64,
     recorded: Mutex<Vec<RecordedRequest>>,
@@ -36,6 +38,7 @@ impl State {
     pub(super) fn new(config: MockConfig) -> State {
         State {
             faults: FaultPlan::new(&config),
+            clock: Clock::start(),
             config,
             requests: AtomicU64::new(0),
             faults_injected: AtomicU64::new(0),
@@ -70,6 +73,7 @@ pub(super) async fn handle(
     state: Arc<State>,
     request: Request<Incoming>,
 ) -> Result<HttpResponse, DropConnection> {
+    let arrived = Instant::now();
     let id = state.requests.fetch_add(1, Ordering::Relaxed);
     let (parts, body) = request.into_parts();
     let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
@@ -111,7 +115,10 @@ pub(super) async fn handle(
         state.faults_injected.fetch_add(1, Ordering::Relaxed);
     }
     if !state.config.latency.is_zero() {
-        tokio::time::sleep(state.config.latency).await;
+        state
+            .clock
+            .sleep_until(arrived + state.config.latency)
+            .await;
     }
     match fault {
         None => Ok(answer(&state.config, id, &body).into_response()),

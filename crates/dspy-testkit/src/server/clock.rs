@@ -1,0 +1,151 @@
+//! The mock's latency, to well under a millisecond.
+//!
+//! tokio's timer wheel rounds every sleep up to its next 1 ms tick, so a 20 ms mock answered in
+//! 20–21 ms and a chain of 16 calls drifted by up to 16 ms: noise as large as the client
+//! overhead a benchmark wants to see. A [`Clock`] keeps one thread per server that wakes each
+//! waiting request at its deadline with the OS's high-resolution timeout.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use tokio::sync::oneshot;
+
+/// Below this, a wait is not worth a trip through the clock thread.
+const MIN_WAIT: Duration = Duration::from_micros(20);
+
+/// Wakes requests at their deadlines (one thread, shared by a server's connections).
+#[derive(Debug)]
+pub(super) struct Clock {
+    waiters: Mutex<mpsc::Sender<Waiter>>,
+}
+
+#[derive(Debug)]
+struct Waiter {
+    deadline: Instant,
+    seq: u64,
+    wake: oneshot::Sender<()>,
+}
+
+impl PartialEq for Waiter {
+    fn eq(&self, other: &Self) -> bool {
+        (self.deadline, self.seq) == (other.deadline, other.seq)
+    }
+}
+
+impl Eq for Waiter {}
+
+impl PartialOrd for Waiter {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Waiter {
+    /// Earliest deadline first in a max-heap.
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.deadline, other.seq).cmp(&(self.deadline, self.seq))
+    }
+}
+
+impl Clock {
+    /// Starts the clock thread; it ends when the clock is dropped.
+    pub(super) fn start() -> Clock {
+        let (tx, rx) = mpsc::channel::<Waiter>();
+        let spawned = std::thread::Builder::new()
+            .name("dspy-mock-clock".into())
+            .spawn(move || run(rx));
+        if let Err(e) = spawned {
+            // `sleep_until` falls back to tokio's timer when the thread is missing.
+            eprintln!("dspy-testkit: no clock thread ({e}); latency uses tokio's 1 ms timer");
+        }
+        Clock {
+            waiters: Mutex::new(tx),
+        }
+    }
+
+    /// Waits until `deadline`.
+    pub(super) async fn sleep_until(&self, deadline: Instant) {
+        if deadline.saturating_duration_since(Instant::now()) < MIN_WAIT {
+            return;
+        }
+        let (wake, woken) = oneshot::channel();
+        let sent = self
+            .waiters
+            .lock()
+            .map(|tx| {
+                tx.send(Waiter {
+                    deadline,
+                    seq: 0,
+                    wake,
+                })
+                .is_ok()
+            })
+            .unwrap_or(false);
+        if !sent || woken.await.is_err() {
+            tokio::time::sleep_until(deadline.into()).await;
+        }
+    }
+}
+
+/// The clock thread: sleeps until the next deadline or a new waiter, wakes what is due.
+fn run(rx: mpsc::Receiver<Waiter>) {
+    let mut heap = BinaryHeap::new();
+    let mut seq = 0u64;
+    loop {
+        let next = heap.peek().map(|w: &Waiter| w.deadline);
+        let received = match next {
+            None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            Some(at) => rx.recv_timeout(at.saturating_duration_since(Instant::now())),
+        };
+        match received {
+            Ok(mut waiter) => {
+                seq += 1;
+                waiter.seq = seq;
+                heap.push(waiter);
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
+        let now = Instant::now();
+        while heap.peek().is_some_and(|w| w.deadline <= now) {
+            if let Some(w) = heap.pop() {
+                let _ = w.wake.send(()); // the request may have gone; nothing to do then
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn wakes_each_waiter_at_its_deadline_in_order() {
+        let clock = std::sync::Arc::new(Clock::start());
+        let start = Instant::now();
+        let mut tasks = Vec::new();
+        for ms in [15u64, 5, 10] {
+            let clock = clock.clone();
+            tasks.push(tokio::spawn(async move {
+                let deadline = start + Duration::from_millis(ms);
+                clock.sleep_until(deadline).await;
+                (ms, Instant::now().saturating_duration_since(deadline))
+            }));
+        }
+        for task in tasks {
+            let (ms, late) = task.await.expect("task");
+            assert!(
+                start.elapsed() >= Duration::from_millis(ms),
+                "woke before its deadline"
+            );
+            // Generous: a loaded CI machine may be slow to schedule the thread.
+            assert!(
+                late < Duration::from_millis(50),
+                "{ms} ms waiter {late:?} late"
+            );
+        }
+    }
+}
