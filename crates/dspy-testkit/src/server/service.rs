@@ -114,13 +114,9 @@ pub(super) async fn handle(
     if fault.is_some() {
         state.faults_injected.fetch_add(1, Ordering::Relaxed);
     }
-    if !state.config.latency.is_zero() {
-        state
-            .clock
-            .sleep_until(arrived + state.config.latency)
-            .await;
-    }
-    match fault {
+    // The response is built first, so the latency covers the work of answering.
+    let mut wait = state.config.latency;
+    let outcome = match fault {
         None => Ok(answer(&state.config, id, &body).into_response()),
         Some(Fault::ServerError) => Ok(error(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -157,7 +153,7 @@ pub(super) async fn handle(
             Some("context_length_exceeded"),
         )),
         Some(Fault::Slow(delay)) => {
-            tokio::time::sleep(delay).await;
+            wait += delay;
             Ok(answer(&state.config, id, &body).into_response())
         }
         Some(Fault::Truncated) => {
@@ -166,7 +162,11 @@ pub(super) async fn handle(
             Ok(reply.into_response())
         }
         Some(Fault::DropConnection) => Err(DropConnection),
+    };
+    if !wait.is_zero() {
+        state.clock.sleep_until(arrived + wait).await;
     }
+    outcome
 }
 
 /// A response not yet handed to hyper.
