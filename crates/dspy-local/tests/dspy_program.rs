@@ -2,14 +2,16 @@
 //! adapter's messages go to the local model and its completions must parse. Each test skips,
 //! saying so, when the model file is absent (fetch it with `bash scripts/fetch-model.sh`).
 
-use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+mod support;
+
+use std::sync::Arc;
 
 use dspy_core::example::Example;
 use dspy_core::lm::SharedLm;
 use dspy_core::predict::{ChainOfThought, LmConfig, Predict};
 use dspy_local::{LocalLm, LocalLmOptions};
 use serde_json::{json, Value};
+use support::{model_path, rt};
 
 const QUESTIONS: [&str; 6] = [
     "What is the capital of France?",
@@ -23,34 +25,11 @@ const QUESTIONS: [&str; 6] = [
 /// The local LM with the given format constraint, or `None` (with a message) when the model
 /// file is absent.
 fn lm(constrained: bool) -> Option<SharedLm> {
-    static PATH: OnceLock<Option<PathBuf>> = OnceLock::new();
-    let path = PATH.get_or_init(|| {
-        let path = std::env::var_os("DSPY_LOCAL_MODEL")
-            .map(PathBuf::from)
-            .or_else(|| dspy_local::resolve_model(dspy_local::DEFAULT_MODEL).ok())?;
-        if path.is_file() {
-            Some(path)
-        } else {
-            eprintln!(
-                "SKIPPED: model file {} not found; run `bash scripts/fetch-model.sh` to run this test",
-                path.display()
-            );
-            None
-        }
-    });
     let options = LocalLmOptions::default()
         .context_length(2048)
         .constrain_chat_format(constrained);
-    let lm = LocalLm::from_path("local/smollm2-135m", path.as_ref()?, options).expect("loads");
+    let lm = LocalLm::from_path("local/smollm2-135m", model_path()?, options).expect("loads");
     Some(Arc::new(lm))
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
 }
 
 /// `question -> answer` on `lm`, Chat adapter only (no JSON fallback), greedy.

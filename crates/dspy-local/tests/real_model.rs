@@ -1,7 +1,8 @@
 //! Tests against the real SmolLM2-135M model. Each skips, saying so, when the model file is absent
 //! (fetch it with `bash scripts/fetch-model.sh`). `DSPY_LOCAL_MODEL` may point at another copy.
 
-use std::path::PathBuf;
+mod support;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -11,39 +12,17 @@ use dspy_core::lm::{FinishReason, LanguageModel, LmError, LmRequest};
 use dspy_local::engine::{Engine, GenerateParams};
 use dspy_local::sampler::SamplingParams;
 use dspy_local::{LocalLm, LocalLmOptions};
-
-fn model_path() -> PathBuf {
-    std::env::var_os("DSPY_LOCAL_MODEL")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            dspy_local::resolve_model(dspy_local::DEFAULT_MODEL).expect("default model resolves")
-        })
-}
+use support::{model_path, rt};
 
 /// The shared LM, or `None` (with a message) when the model file is absent.
 fn lm() -> Option<&'static LocalLm> {
     static LM: OnceLock<Option<LocalLm>> = OnceLock::new();
     LM.get_or_init(|| {
-        let path = model_path();
-        if !path.is_file() {
-            eprintln!(
-                "SKIPPED: model file {} not found; run `bash scripts/fetch-model.sh` to run this test",
-                path.display()
-            );
-            return None;
-        }
+        let path = model_path()?;
         let options = LocalLmOptions::default().context_length(2048);
-        Some(LocalLm::from_path("local/smollm2-135m", &path, options).expect("model loads"))
+        Some(LocalLm::from_path("local/smollm2-135m", path, options).expect("model loads"))
     })
     .as_ref()
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
 }
 
 fn ask(q: &str) -> LmRequest {
