@@ -1,16 +1,12 @@
 //! [`ChainOfThought<S>`](ChainOfThought) and its output, [`WithReasoning`].
 
-use std::fmt;
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 
 use serde::{Deserialize, Serialize};
 
-use dspy_adapters::Values;
-
 use crate::example::Prediction;
-use crate::lm::{BoxFuture, SharedLm};
-use crate::module::Module;
+use crate::lm::SharedLm;
 use crate::predict::{self, CallOptions, LmConfig};
 use crate::signature::{from_values, to_values, Signature};
 use crate::Error;
@@ -66,7 +62,7 @@ impl<O> DerefMut for WithReasoning<O> {
 /// before `S`'s outputs, and [`forward`](ChainOfThought::forward) returns both as a
 /// [`WithReasoning<S::Output>`](WithReasoning).
 ///
-/// It wraps (and dereferences to) a dynamic [`predict::ChainOfThought`]; as a [`Module`] its
+/// It wraps (and dereferences to) a dynamic [`predict::ChainOfThought`]; as a [`Module`](crate::module::Module) its
 /// one predictor is named `predict`, so in a field `generate_answer` it is
 /// `generate_answer.predict`, as in DSPy.
 pub struct ChainOfThought<S: Signature> {
@@ -145,49 +141,4 @@ impl<S: Signature> ChainOfThought<S> {
     }
 }
 
-impl<S: Signature> Default for ChainOfThought<S> {
-    fn default() -> Self {
-        ChainOfThought::new()
-    }
-}
-
-impl<S: Signature> Clone for ChainOfThought<S> {
-    /// A copy with its own predictor id.
-    fn clone(&self) -> Self {
-        ChainOfThought::from_dynamic(self.inner.clone())
-    }
-}
-
-impl<S: Signature> fmt::Debug for ChainOfThought<S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("ChainOfThought").field(&self.inner).finish()
-    }
-}
-
-impl<S: Signature> Deref for ChainOfThought<S> {
-    type Target = predict::ChainOfThought;
-
-    fn deref(&self) -> &predict::ChainOfThought {
-        &self.inner
-    }
-}
-
-impl<S: Signature> DerefMut for ChainOfThought<S> {
-    fn deref_mut(&mut self) -> &mut predict::ChainOfThought {
-        &mut self.inner
-    }
-}
-
-impl<S: Signature> Module for ChainOfThought<S> {
-    fn forward(&self, inputs: Values) -> BoxFuture<'_, Result<Prediction, Error>> {
-        Box::pin(self.inner.forward(inputs))
-    }
-
-    fn named_predictors(&self) -> Vec<(String, &predict::Predict)> {
-        self.inner.named_predictors()
-    }
-
-    fn named_predictors_mut(&mut self) -> Vec<(String, &mut predict::Predict)> {
-        self.inner.named_predictors_mut()
-    }
-}
+super::typed_wrapper!(ChainOfThought, predict::ChainOfThought);

@@ -1,14 +1,11 @@
 //! [`Predict<S>`](Predict): a dynamic predictor with the types of its signature.
 
-use std::fmt;
 use std::marker::PhantomData;
-use std::ops::{Deref, DerefMut};
 
-use dspy_adapters::{AdapterKind, Values};
+use dspy_adapters::AdapterKind;
 
 use crate::example::{Example, Prediction};
-use crate::lm::{BoxFuture, SharedLm};
-use crate::module::Module;
+use crate::lm::SharedLm;
 use crate::predict::{self, CallOptions, LmConfig};
 use crate::signature::{from_values, to_values, Signature};
 use crate::Error;
@@ -18,7 +15,7 @@ use crate::Error;
 ///
 /// It wraps (and dereferences to) a dynamic [`predict::Predict`] built from `S::spec()`, so
 /// `demos()`, `set_demos`, `set_instructions`, `signature()`, `set_lm`, ... are the dynamic
-/// predictor's. As a [`Module`] it is named `self`, as a `Predict` is in DSPy.
+/// predictor's. As a [`Module`](crate::module::Module) it is named `self`, as a `Predict` is in DSPy.
 ///
 /// ```
 /// use dspy_core::typed::Predict;
@@ -133,49 +130,4 @@ impl<S: Signature> Predict<S> {
     }
 }
 
-impl<S: Signature> Default for Predict<S> {
-    fn default() -> Self {
-        Predict::new()
-    }
-}
-
-impl<S: Signature> Clone for Predict<S> {
-    /// A copy with its own predictor id.
-    fn clone(&self) -> Self {
-        Predict::from_dynamic(self.inner.clone())
-    }
-}
-
-impl<S: Signature> fmt::Debug for Predict<S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Predict").field(&self.inner).finish()
-    }
-}
-
-impl<S: Signature> Deref for Predict<S> {
-    type Target = predict::Predict;
-
-    fn deref(&self) -> &predict::Predict {
-        &self.inner
-    }
-}
-
-impl<S: Signature> DerefMut for Predict<S> {
-    fn deref_mut(&mut self) -> &mut predict::Predict {
-        &mut self.inner
-    }
-}
-
-impl<S: Signature> Module for Predict<S> {
-    fn forward(&self, inputs: Values) -> BoxFuture<'_, Result<Prediction, Error>> {
-        Box::pin(self.inner.forward(inputs))
-    }
-
-    fn named_predictors(&self) -> Vec<(String, &predict::Predict)> {
-        vec![("self".to_string(), &self.inner)]
-    }
-
-    fn named_predictors_mut(&mut self) -> Vec<(String, &mut predict::Predict)> {
-        vec![("self".to_string(), &mut self.inner)]
-    }
-}
+super::typed_wrapper!(Predict, predict::Predict);
