@@ -93,7 +93,8 @@ impl<'a> Parser<'a> {
             _ => return None,
         };
         self.pos += prefix_len;
-        let quote = self.peek()?;
+        // A name that is not a string prefix (`𝐀"x"`) leaves no quote here.
+        let quote = self.peek().filter(|q| matches!(q, b'\'' | b'"'))?;
         let triple = self.peek_at(1) == Some(quote) && self.peek_at(2) == Some(quote);
         self.pos += if triple { 3 } else { 1 };
         loop {
@@ -138,7 +139,7 @@ impl<'a> Parser<'a> {
 
     /// Copies the next source character into `out`; bytes literals allow ASCII only.
     fn push_char(&mut self, out: &mut Vec<u8>, bytes: bool) -> Option<()> {
-        let ch = self.text[self.pos..].chars().next()?;
+        let ch = self.text.get(self.pos..)?.chars().next()?;
         if bytes && !ch.is_ascii() {
             return None;
         }

@@ -81,6 +81,9 @@ fn rejections() {
         "\u{a0}1",
         "~1",
         "(1,) (2,)",
+        // A non-ASCII name before a quote (found by the parse property test): no panic.
+        "\u{1d400}\"",
+        "é'x'",
     ] {
         assert_eq!(eval(text), None, "{text:?}");
     }
