@@ -173,3 +173,46 @@ async fn bootstrap_metric_threshold_and_empty_metric() {
     assert_eq!(a.demos()[0].get_str("answer"), Some("unknown"));
     assert!(b.demos().is_empty());
 }
+
+/// DSPy's `compiled.save(path)` then `fresh.load(path)`: the loaded program sends the same
+/// prompts and scores the same as the compiled one.
+#[tokio::test]
+async fn a_saved_compiled_program_loads_back_with_the_same_prompts() {
+    use dspy_core::module::ModuleExt;
+
+    let (scripted, lm) = lm();
+    let (train, dev) = (dataset(0, 4), dataset(50, 3));
+    let optimizer = BootstrapFewShot::new()
+        .metric(exact)
+        .max_bootstrapped_demos(2)
+        .max_labeled_demos(4);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("compiled.json");
+    let (compiled_score, loaded_score, compiled_prompt, loaded_prompt) =
+        settings::with_lm(lm, async {
+            let compiled = optimizer.compile(&student(), &train, None).await.unwrap();
+            compiled.save(&path).unwrap();
+            let mut loaded = student();
+            loaded.load(&path).unwrap();
+
+            let compiled_score = score(&compiled, &dev).await;
+            let inputs = dev[0].inputs().unwrap();
+            compiled.forward(inputs.clone()).await.unwrap();
+            let compiled_prompt = scripted.last_request().unwrap().messages;
+            let loaded_score = score(&loaded, &dev).await;
+            loaded.forward(inputs).await.unwrap();
+            let loaded_prompt = scripted.last_request().unwrap().messages;
+            (compiled_score, loaded_score, compiled_prompt, loaded_prompt)
+        })
+        .await;
+    // The demos (2 bootstrapped + 2 labeled) are in the prompt: 4 user/assistant pairs.
+    assert_eq!(compiled_prompt.len(), 1 + 2 * 4 + 1);
+    assert_eq!(loaded_prompt, compiled_prompt);
+    assert!(compiled_score > 0.0);
+    assert_eq!(loaded_score, compiled_score);
+    // The file is what DSPy saves for a bare `Predict`: its state at the top, with the demos.
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(saved["demos"].as_array().map(Vec::len), Some(4), "{saved:#}");
+    assert!(saved["metadata"]["dependency_versions"].is_object(), "{saved:#}");
+}
