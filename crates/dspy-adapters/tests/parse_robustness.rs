@@ -221,8 +221,16 @@ fn fragment() -> impl Strategy<Value = String> {
     ]
 }
 
+/// 400 cases per property; `PROPTEST_CASES=100000` searches longer.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(400)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
     fn parse_never_panics(parts in proptest::collection::vec(fragment(), 0..40)) {
