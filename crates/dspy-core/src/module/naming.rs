@@ -1,4 +1,4 @@
-//! DSPy's dotted predictor names (`named_predictors`), for [`Module`](super::Module)
+//! DSPy's dotted predictor names (`named_predictors`), for [`Module`]
 //! implementations.
 //!
 //! ```
