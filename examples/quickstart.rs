@@ -50,21 +50,20 @@ fn split(data: &Value, name: &str) -> Vec<Example> {
         .collect()
 }
 
-/// A prediction is correct when its answer contains one of the example's accepted words.
+/// A prediction is correct when one of its answer's words is one of the example's accepted
+/// words (`"The capital is Paris."` for `paris`; `"rice"` is not `ice`).
 fn contains_accepted(example: &Example, prediction: &Prediction) -> bool {
-    let answer = match prediction.get("answer").and_then(Value::as_str) {
-        Some(answer) => answer.to_lowercase(),
-        None => return false,
+    let Some(answer) = prediction.get("answer").and_then(Value::as_str) else {
+        return false;
     };
-    example
+    let answer = answer.to_lowercase();
+    let mut words = answer.split(|c: char| !(c.is_alphanumeric() || c == '-'));
+    let accepted: Vec<&str> = example
         .get("accept")
         .and_then(Value::as_array)
-        .is_some_and(|words| {
-            words
-                .iter()
-                .filter_map(Value::as_str)
-                .any(|w| answer.contains(w))
-        })
+        .map(|words| words.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    words.any(|w| accepted.contains(&w))
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -74,9 +73,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // The local model runs on its own thread; `constrain_chat_format` starts each completion
     // with the first output field's header so even zero-shot answers parse.
-    let options = LocalLmOptions::default()
-        .constrain_chat_format(true)
-        .default_max_tokens(48);
+    let options = LocalLmOptions::default().constrain_chat_format(true);
     let lm: SharedLm = Arc::new(LocalLm::new(DEFAULT_MODEL, options)?);
     let program = Predict::<QA>::new()
         .with_lm(lm.clone())
@@ -121,8 +118,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!();
 
-    // 3. Compile: the teacher (the program with labeled demos) answers the training questions;
-    //    runs the metric accepts become the compiled program's demos.
+    // 3. Compile: the teacher (the program with labeled demos) answers the training questions,
+    //    and the runs the metric accepts become the compiled program's demos.
     let started = Instant::now();
     let optimizer = BootstrapFewShot::new()
         .metric(metric_fn(contains_accepted))
@@ -179,7 +176,8 @@ fn print_answers(result: &dspy::core::evaluate::EvaluationResult) {
         let answer = match (&row.error, row.prediction.get("answer")) {
             (Some(error), _) => format!("<error: {}>", error.lines().next().unwrap_or_default()),
             (None, Some(Value::String(answer))) => answer.clone(),
-            (None, other) => format!("{other:?}"),
+            (None, Some(other)) => other.to_string(),
+            (None, None) => "<no answer>".to_string(),
         };
         let mark = if row.score.value > 0.0 { "ok" } else { "--" };
         println!("  [{mark}] {} -> {answer}", question.unwrap_or_default());

@@ -213,6 +213,13 @@ async fn a_saved_compiled_program_loads_back_with_the_same_prompts() {
     // The file is what DSPy saves for a bare `Predict`: its state at the top, with the demos.
     let saved: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    assert_eq!(saved["demos"].as_array().map(Vec::len), Some(4), "{saved:#}");
-    assert!(saved["metadata"]["dependency_versions"].is_object(), "{saved:#}");
+    assert_eq!(
+        saved["demos"].as_array().map(Vec::len),
+        Some(4),
+        "{saved:#}"
+    );
+    assert!(
+        saved["metadata"]["dependency_versions"].is_object(),
+        "{saved:#}"
+    );
 }

@@ -207,6 +207,11 @@ impl Engine {
         Ok(self.tokenizer.encode(&text))
     }
 
+    /// The tokens whose keys and values the cache holds, in order.
+    pub fn cached_tokens(&self) -> &[u32] {
+        self.cache.tokens()
+    }
+
     /// Empties the KV cache.
     pub fn reset_cache(&mut self) {
         self.cache.truncate(0);
@@ -318,7 +323,8 @@ impl Engine {
             .as_ref()
             .filter(|f| !f.fields.is_empty())
             .map(|f| FormatState::new(f, text.bytes.len()));
-        let prefix_len = text.bytes.len();
+        // Stop sequences are looked for only after the text the engine wrote itself.
+        let mut prefix_len = text.bytes.len();
         let mut finish = Finish::Length;
         let mut truncated = false;
         let max_stop = params
@@ -359,7 +365,7 @@ impl Engine {
                     break;
                 }
                 match format.as_mut() {
-                    Some(state) => match state.after_token(&text.bytes, piece.len()) {
+                    Some(state) => match state.after_token(&text.bytes) {
                         Step::Continue if text.tokens() + state.reserve() >= params.max_tokens => {
                             // Out of room for this value: cut it, keep the structure.
                             truncated = true;
@@ -380,9 +386,11 @@ impl Engine {
                     logits = self.model.forward(&[next], &mut self.cache)?;
                 }
                 Step::Finish { keep, text: marker } => {
-                    text.rewind(keep);
-                    let tokens = self.tokenizer.encode_plain_text(&marker);
-                    text.push_forced(&marker, tokens.len());
+                    // The kept text's last partial token and the marker, counted as tokens.
+                    let cached = self.cache.tokens().len() - base;
+                    let tail = text.cut(keep, cached, &marker);
+                    let tokens = self.tokenizer.encode_plain_text(&tail);
+                    text.push_forced(&tail, tokens.len());
                     finish = if truncated {
                         Finish::Length
                     } else {
@@ -391,12 +399,11 @@ impl Engine {
                     break;
                 }
                 Step::Rewrite { keep, text: header } => {
-                    // Drop the cached tokens past the kept text, then feed what is missing.
-                    let kept_tokens = text.rewind(keep);
-                    self.cache.truncate(base + kept_tokens);
-                    let tail = String::from_utf8_lossy(&text.bytes[text.cached_end()..]);
-                    let tail = format!("{tail}{header}");
-                    text.bytes.truncate(text.cached_end());
+                    // Drop the cached tokens past the kept text (the last sampled token is not
+                    // cached yet), then feed what is missing and the next header.
+                    let cached = self.cache.tokens().len() - base;
+                    let tail = text.cut(keep, cached, &header);
+                    self.cache.truncate(base + text.ends.len());
                     let tokens = self.tokenizer.encode_plain_text(&tail);
                     if self.cache.tokens().len() + tokens.len() + 1 >= self.cache.capacity() {
                         text.push_forced(&tail, tokens.len());
@@ -404,6 +411,10 @@ impl Engine {
                     }
                     for &t in &tokens {
                         text.push(&self.tokenizer.token_bytes(t));
+                    }
+                    prefix_len = text.bytes.len();
+                    if let Some(state) = format.as_mut() {
+                        state.set_value_start(text.bytes.len());
                     }
                     stats.prefill_tokens += tokens.len();
                     logits = self.model.forward(&tokens, &mut self.cache)?;
@@ -460,15 +471,22 @@ impl Text {
         self.ends.len() + self.extra_tokens
     }
 
-    /// End of the last whole token kept by [`rewind`](Text::rewind).
+    /// End of the last whole token kept.
     fn cached_end(&self) -> usize {
         self.ends.last().copied().unwrap_or(0)
     }
 
-    /// Cuts the text to `keep` bytes and drops the tokens that reach past it (or end inside a
-    /// UTF-8 character); returns how many tokens remain whole.
-    fn rewind(&mut self, keep: usize) -> usize {
-        let mut k = self.ends.iter().take_while(|&&e| e <= keep).count();
+    /// Cuts the text to its first `keep` bytes, keeping at most `cached` whole tokens (the
+    /// ones the model has seen) and none that ends inside a UTF-8 character; returns the kept
+    /// bytes past those tokens followed by `append`, to be encoded and added back.
+    fn cut(&mut self, keep: usize, cached: usize, append: &str) -> String {
+        let keep = keep.min(self.bytes.len());
+        let mut k = self
+            .ends
+            .iter()
+            .take_while(|&&e| e <= keep)
+            .count()
+            .min(cached);
         while k > 0
             && self
                 .bytes
@@ -478,8 +496,58 @@ impl Text {
             k -= 1;
         }
         self.ends.truncate(k);
-        self.bytes.truncate(keep);
-        k
+        let tail = format!(
+            "{}{append}",
+            String::from_utf8_lossy(&self.bytes[self.cached_end()..keep])
+        );
+        self.bytes.truncate(self.cached_end());
+        tail
+    }
+}
+
+#[cfg(test)]
+mod text_tests {
+    use super::Text;
+
+    fn text(pieces: &[&str]) -> Text {
+        let mut t = Text::default();
+        for p in pieces {
+            t.push(p.as_bytes());
+        }
+        t
+    }
+
+    #[test]
+    fn cut_keeps_whole_cached_tokens_and_returns_the_rest() {
+        let mut t = text(&["[[ ## a ## ]]\n", "Par", "is", "\n\n[["]);
+        // The last token was sampled but not run through the model: 3 cached.
+        let keep = "[[ ## a ## ]]\nParis".len();
+        let tail = t.cut(keep, 3, "\n\n[[ ## b ## ]]\n");
+        assert_eq!(tail, "\n\n[[ ## b ## ]]\n");
+        assert_eq!(t.ends.len(), 3);
+        assert_eq!(t.bytes, b"[[ ## a ## ]]\nParis");
+    }
+
+    #[test]
+    fn cut_never_keeps_an_uncached_token() {
+        // A value cut for want of room ends with the token just sampled: it is fed again.
+        let mut t = text(&["[[ ## a ## ]]\n", "Par", "is"]);
+        let tail = t.cut(t.bytes.len(), 2, "!");
+        assert_eq!(tail, "is!");
+        assert_eq!(t.ends.len(), 2);
+        assert_eq!(t.bytes, b"[[ ## a ## ]]\nPar");
+    }
+
+    #[test]
+    fn cut_steps_back_over_a_split_character() {
+        // "é" (0xC3 0xA9) split across two tokens; keeping one byte of it is not allowed.
+        let mut t = Text::default();
+        t.push(b"x");
+        t.push(&[0xC3]);
+        t.push(&[0xA9, b'y']);
+        let tail = t.cut(3, 3, "");
+        assert_eq!(t.ends.len(), 1);
+        assert_eq!(tail, "é");
     }
 }
 

@@ -39,24 +39,13 @@ pub struct ChatFormat {
 
 impl ChatFormat {
     /// Reads the output fields from a DSPy Chat adapter request: the system message's
-    /// "Your output fields are:" list, else the last user message's "starting with the field"
-    /// reminder (first field only, type unknown). `None` when the request is not in DSPy's
-    /// chat format.
+    /// "Your output fields are:" list, whose first field the last user message's "starting with
+    /// the field `[[ ## name ## ]]`" reminder names. `None` for anything else (JSON and XML
+    /// adapter requests list their fields too, but ask for another format).
     pub fn from_messages(messages: &[Message]) -> Option<ChatFormat> {
-        let listed = messages
-            .iter()
-            .find(|m| m.role == Role::System)
-            .map(|m| output_fields(&m.content))
-            .unwrap_or_default();
-        let first = first_output_field(messages);
-        match (listed.first(), first) {
-            (Some(f), Some(name)) if f.name == name => Some(ChatFormat { fields: listed }),
-            (Some(_), None) => Some(ChatFormat { fields: listed }),
-            (_, Some(name)) => Some(ChatFormat {
-                fields: vec![OutputField { name, plain: false }],
-            }),
-            (None, None) => None,
-        }
+        let first = first_output_field(messages)?;
+        let fields = output_fields(&messages.iter().find(|m| m.role == Role::System)?.content);
+        (fields.first()?.name == first).then_some(ChatFormat { fields })
     }
 
     /// The header line that opens field `i`, newline included.
@@ -97,7 +86,7 @@ fn output_fields(system: &str) -> Vec<OutputField> {
         let Some((name, rest)) = rest.split_once("` (") else {
             continue;
         };
-        let ty = rest.rsplit_once(')').map_or(rest, |(ty, _)| ty);
+        let ty = type_text(rest);
         let plain = matches!(ty, "str" | "int" | "float" | "bool") || ty.starts_with("Literal[");
         fields.push(OutputField {
             name: name.to_string(),
@@ -105,6 +94,27 @@ fn output_fields(system: &str) -> Vec<OutputField> {
         });
     }
     fields
+}
+
+/// The type text before the `)` that closes it (brackets and quotes inside are skipped, so
+/// `dict[str, list[int]]` and `Literal['a)']` come out whole and a description's own
+/// parentheses are not read as part of the type).
+fn type_text(rest: &str) -> &str {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    for (i, c) in rest.char_indices() {
+        match (quote, c) {
+            (Some(q), _) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(' | '[' | '{') => depth += 1,
+            (None, ']' | '}') => depth = depth.saturating_sub(1),
+            (None, ')') if depth == 0 => return &rest[..i],
+            (None, ')') => depth -= 1,
+            _ => {}
+        }
+    }
+    rest
 }
 
 /// What the engine does after a token under a [`ChatFormat`].
@@ -125,6 +135,8 @@ pub(crate) struct FormatState<'f> {
     field: usize,
     /// Byte offset where the current field's value starts.
     value_start: usize,
+    /// Where to look for a header next (a `[[` not yet known to be one stays in view).
+    scan_from: usize,
 }
 
 impl<'f> FormatState<'f> {
@@ -134,7 +146,14 @@ impl<'f> FormatState<'f> {
             format,
             field: 0,
             value_start,
+            scan_from: value_start,
         }
+    }
+
+    /// The current value starts at `at` (after the engine wrote the next header).
+    pub(crate) fn set_value_start(&mut self, at: usize) {
+        self.value_start = at;
+        self.scan_from = at;
     }
 
     /// Is the value so far empty or whitespace? Then the value's opening is constrained.
@@ -148,20 +167,35 @@ impl<'f> FormatState<'f> {
         self.format.fields[self.field].plain
     }
 
-    /// After a token was appended (`text` is the whole completion, `piece` bytes of it new):
-    /// a line opening with `[[` ends the current value.
-    pub(crate) fn after_token(&mut self, text: &[u8], piece: usize) -> Step {
-        let from = text.len().saturating_sub(piece + 2).max(self.value_start);
-        let header_at = text[from..]
-            .windows(2)
-            .enumerate()
-            .filter(|(_, w)| *w == b"[[")
-            .map(|(i, _)| from + i)
-            .find(|&at| at == self.value_start || text[at - 1] == b'\n');
-        match header_at {
-            Some(at) => self.end_value(text, at),
-            None => Step::Continue,
+    /// After a token was appended (`text` is the whole completion): a line opening with `[[`
+    /// and then `#` (after optional spaces) is the model starting a header, which ends the
+    /// current value. `[[1, 2]]` is a value; `[[` with nothing after it yet is decided later.
+    pub(crate) fn after_token(&mut self, text: &[u8]) -> Step {
+        let from = self.scan_from.max(self.value_start).min(text.len());
+        let mut undecided = None;
+        let mut at = from;
+        while let Some(i) = text
+            .get(at..)
+            .and_then(|t| t.windows(2).position(|w| w == b"[["))
+        {
+            let start = at + i;
+            at = start + 1;
+            let line_start = start == self.value_start || text.get(start - 1) == Some(&b'\n');
+            if !line_start {
+                continue;
+            }
+            match text[start + 2..].iter().find(|b| **b != b' ') {
+                Some(b'#') => return self.end_value(text, start),
+                Some(_) => {}
+                None => {
+                    undecided = Some(start);
+                    break;
+                }
+            }
         }
+        // Keep a trailing `[` in view: the next token may complete a `[[`.
+        self.scan_from = undecided.unwrap_or(text.len().saturating_sub(1));
+        Step::Continue
     }
 
     /// The model ended its turn: close the current value there.
@@ -172,23 +206,34 @@ impl<'f> FormatState<'f> {
     /// Tokens to keep free for the rest of the structure: the later fields' headers with a
     /// short value each, and the completed marker.
     pub(crate) fn reserve(&self) -> usize {
-        const HEADER_AND_VALUE: usize = 16;
+        // `\n\n[[ ## name ## ]]\n` is about 8 tokens plus the name's; a short value 6 more.
+        const HEADER: usize = 8;
+        const SHORT_VALUE: usize = 6;
         const MARKER: usize = 10;
-        (self.format.fields.len() - 1 - self.field) * HEADER_AND_VALUE + MARKER
+        let later = &self.format.fields[self.field + 1..];
+        later
+            .iter()
+            .map(|f| HEADER + f.name.len().div_ceil(3) + SHORT_VALUE)
+            .sum::<usize>()
+            + MARKER
     }
 
     /// Ends the current value at byte `at`: the next header, or the completed marker.
+    /// After a `Rewrite` the engine reports where the new value starts
+    /// ([`set_value_start`](FormatState::set_value_start)).
     pub(crate) fn end_value(&mut self, text: &[u8], at: usize) -> Step {
-        let value_end = self.value_start
-            + text[self.value_start..at]
+        let start = self.value_start.min(at);
+        let keep = start
+            + text
+                .get(start..at)
+                .unwrap_or_default()
                 .iter()
                 .rposition(|b| !b.is_ascii_whitespace())
                 .map_or(0, |i| i + 1);
-        let keep = value_end;
         if self.field + 1 < self.format.fields.len() {
             self.field += 1;
             let text = format!("\n\n{}", self.format.header(self.field));
-            self.value_start = keep + text.len();
+            self.set_value_start(keep + text.len());
             Step::Rewrite { keep, text }
         } else {
             Step::Finish {
@@ -203,7 +248,7 @@ impl<'f> FormatState<'f> {
 mod tests {
     use super::*;
 
-    const SYSTEM: &str = "Your input fields are:\n1. `question` (str):\nYour output fields are:\n1. `reasoning` (str): \n2. `answer` (int): a number\n   on two lines\n3. `facts` (list[str]):\nAll interactions will be structured in the following way, with the appropriate values filled in.\n\n[[ ## question ## ]]\n{question}";
+    const SYSTEM: &str = "Your input fields are:\n1. `question` (str):\nYour output fields are:\n1. `reasoning` (str): why (in one line)\n2. `answer` (int): a number\n   on two lines\n3. `facts` (list[list[str]]):\nAll interactions will be structured in the following way, with the appropriate values filled in.\n\n[[ ## question ## ]]\n{question}";
     const USER: &str = "[[ ## question ## ]]\nhi\n\nRespond with the corresponding output fields, starting with the field `[[ ## reasoning ## ]]`, then `[[ ## answer ## ]]`, and then ending with the marker for `[[ ## completed ## ]]`.";
 
     fn format() -> ChatFormat {
@@ -222,9 +267,40 @@ mod tests {
             names,
             [("reasoning", true), ("answer", true), ("facts", false)]
         );
+        assert_eq!(
+            type_text("Literal['a)', 'b']): x (y)"),
+            "Literal['a)', 'b']"
+        );
+        assert_eq!(
+            type_text("dict[str, list[int]]): d"),
+            "dict[str, list[int]]"
+        );
+    }
+
+    #[test]
+    fn only_chat_adapter_requests_are_constrained() {
         assert!(ChatFormat::from_messages(&[Message::user("hi")]).is_none());
-        let only_user = ChatFormat::from_messages(&[Message::user(USER)]).expect("reminder");
-        assert_eq!(only_user.fields[0].name, "reasoning");
+        // No system message listing the fields.
+        assert!(ChatFormat::from_messages(&[Message::user(USER)]).is_none());
+        // The JSON and XML adapters list the fields but ask for their own format.
+        let json = "[[ ## question ## ]]\nhi\n\nRespond with a JSON object in the following order of fields: `reasoning`, then `answer`.";
+        assert!(
+            ChatFormat::from_messages(&[Message::system(SYSTEM), Message::user(json)]).is_none()
+        );
+        // A reminder naming another first field than the list.
+        let other = USER.replace(
+            "`[[ ## reasoning ## ]]`, then",
+            "`[[ ## answer ## ]]`, then",
+        );
+        assert!(
+            ChatFormat::from_messages(&[Message::system(SYSTEM), Message::user(other)]).is_none()
+        );
+    }
+
+    /// Appends `piece` and runs the guard on it.
+    fn push(state: &mut FormatState<'_>, text: &mut Vec<u8>, piece: &str) -> Step {
+        text.extend_from_slice(piece.as_bytes());
+        state.after_token(text)
     }
 
     #[test]
@@ -233,22 +309,26 @@ mod tests {
         let mut text = f.header(0).into_bytes();
         let mut state = FormatState::new(&f, text.len());
         assert!(state.at_value_start(&text));
-        text.extend_from_slice(b"It is simple.\n");
-        assert_eq!(state.after_token(&text, 14), Step::Continue);
+        assert_eq!(
+            push(&mut state, &mut text, "It is simple.\n"),
+            Step::Continue
+        );
         assert!(!state.at_value_start(&text));
-        text.extend_from_slice(b"[[");
+        // `[[` then, a token later, `#`: a header of the model's own.
+        assert_eq!(push(&mut state, &mut text, "[["), Step::Continue);
         let keep = f.header(0).len() + "It is simple.".len();
         assert_eq!(
-            state.after_token(&text, 2),
+            push(&mut state, &mut text, "## answer"),
             Step::Rewrite {
                 keep,
                 text: "\n\n[[ ## answer ## ]]\n".into()
             }
         );
         text.truncate(keep);
-        text.extend_from_slice(b"\n\n[[ ## answer ## ]]\n42 [[x]]");
+        text.extend_from_slice(b"\n\n[[ ## answer ## ]]\n");
+        state.set_value_start(text.len());
         // `[[` inside a line is part of the value.
-        assert_eq!(state.after_token(&text, 6), Step::Continue);
+        assert_eq!(push(&mut state, &mut text, "42 [[x]]"), Step::Continue);
         text.extend_from_slice(b"\n");
         assert_eq!(
             state.at_end_of_turn(&text),
@@ -259,14 +339,26 @@ mod tests {
         );
         let keep = text.len() - 1;
         text.truncate(keep);
-        text.extend_from_slice(b"\n\n[[ ## facts ## ]]\n[\"a\"]\n\n[[## facts");
-        let at = text.len() - "[[## facts".len();
+        text.extend_from_slice(b"\n\n[[ ## facts ## ]]\n");
+        state.set_value_start(text.len());
+        // A nested list opens with `[[` but is a value, not a header.
+        assert_eq!(push(&mut state, &mut text, "[["), Step::Continue);
+        assert_eq!(push(&mut state, &mut text, "\"a\"]]\n\n"), Step::Continue);
+        let at = text.len();
         assert_eq!(
-            state.after_token(&text, 10),
+            push(&mut state, &mut text, "[[## facts"),
             Step::Finish {
                 keep: at - 2,
                 text: "\n\n[[ ## completed ## ]]".into()
             }
         );
+    }
+
+    #[test]
+    fn later_fields_keep_room_for_their_headers() {
+        let f = format();
+        let state = FormatState::new(&f, 0);
+        // Two later fields (`answer`, `facts`) and the marker.
+        assert_eq!(state.reserve(), (8 + 2 + 6) + (8 + 2 + 6) + 10);
     }
 }

@@ -251,3 +251,56 @@ fn a_prompt_longer_than_the_context_is_a_typed_error() {
 fn default_sampling_is_greedy() {
     assert_eq!(SamplingParams::default().temperature, 0.0);
 }
+
+/// Under the chat-format constraint the engine rewrites the completion (headers, cut values);
+/// the KV cache must still hold exactly the text the model has seen.
+#[test]
+fn constrained_rewrites_keep_the_cache_in_step_with_the_text() {
+    use dspy_local::guard::ChatFormat;
+
+    let Some(lm) = lm() else { return };
+    let system = "Your input fields are:\n1. `question` (str):\nYour output fields are:\n1. `reasoning` (str):\n2. `answer` (str):\n3. `confidence` (float):\nAll interactions will be structured in the following way, with the appropriate values filled in.\n\n[[ ## question ## ]]\n{question}\n\n[[ ## reasoning ## ]]\n{reasoning}\n\n[[ ## answer ## ]]\n{answer}\n\n[[ ## confidence ## ]]\n{confidence}\n\n[[ ## completed ## ]]\nIn adhering to this structure, your objective is: \n        Given the fields `question`, produce the fields `reasoning`, `answer`, `confidence`.";
+    let user = "[[ ## question ## ]]\nWhy is the sky blue?\n\nRespond with the corresponding output fields, starting with the field `[[ ## reasoning ## ]]`, then `[[ ## answer ## ]]`, then `[[ ## confidence ## ]]` (must be formatted as a valid Python float), and then ending with the marker for `[[ ## completed ## ]]`.";
+    let messages = vec![Message::system(system), Message::user(user)];
+    let format = ChatFormat::from_messages(&messages).expect("a chat-format request");
+    assert_eq!(format.fields.len(), 3);
+    for max_tokens in [40, 60, 90] {
+        let (messages, format) = (messages.clone(), format.clone());
+        let (text, prompt, (cached, seen)) = rt()
+            .block_on(lm.with_engine(move |e: &mut Engine| {
+                let params = GenerateParams {
+                    max_tokens,
+                    chat_format: Some(format),
+                    ..GenerateParams::default()
+                };
+                let prompt = e.prompt_tokens(&messages)?;
+                let out = e.generate(&messages, &params)?;
+                let cached = e.cached_tokens().to_vec();
+                let seen = e
+                    .tokenizer()
+                    .decode(cached.get(prompt.len()..).unwrap_or_default());
+                let text = out.completions[0].text.clone();
+                Ok((text, prompt, (cached, seen)))
+            }))
+            .expect("engine answers");
+        for header in [
+            "[[ ## reasoning ## ]]\n",
+            "\n\n[[ ## answer ## ]]\n",
+            "\n\n[[ ## confidence ## ]]\n",
+        ] {
+            assert!(
+                text.contains(header),
+                "{max_tokens}: no {header:?} in {text:?}"
+            );
+        }
+        assert!(
+            text.ends_with("\n\n[[ ## completed ## ]]"),
+            "{max_tokens}: {text:?}"
+        );
+        assert_eq!(&cached[..prompt.len()], &prompt[..]);
+        assert!(
+            text.starts_with(&seen),
+            "{max_tokens}: the cache holds {seen:?}, the text is {text:?}"
+        );
+    }
+}
