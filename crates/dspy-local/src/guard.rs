@@ -167,24 +167,21 @@ impl<'f> FormatState<'f> {
         self.format.fields[self.field].plain
     }
 
-    /// After a token was appended (`text` is the whole completion): a line opening with `[[`
-    /// and then `#` (after optional spaces) is the model starting a header, which ends the
-    /// current value. `[[1, 2]]` is a value; `[[` with nothing after it yet is decided later.
+    /// After a token was appended (`text` is the whole completion): a line opening with `[`
+    /// or `[[` and then `#` (after optional spaces) is the model starting a header of its own
+    /// (`[[## answer ## ]]`, `[## answer ## ]`), which ends the current value. `[[1, 2]]` is a
+    /// value; a `[` with nothing after it yet is decided by the next tokens.
     pub(crate) fn after_token(&mut self, text: &[u8]) -> Step {
         let from = self.scan_from.max(self.value_start).min(text.len());
         let mut undecided = None;
-        let mut at = from;
-        while let Some(i) = text
-            .get(at..)
-            .and_then(|t| t.windows(2).position(|w| w == b"[["))
-        {
-            let start = at + i;
-            at = start + 1;
-            let line_start = start == self.value_start || text.get(start - 1) == Some(&b'\n');
-            if !line_start {
+        for start in from..text.len() {
+            let line_start = start == self.value_start || text[start - 1] == b'\n';
+            if text[start] != b'[' || !line_start {
                 continue;
             }
-            match text[start + 2..].iter().find(|b| **b != b' ') {
+            let rest = &text[start + 1..];
+            let rest = rest.strip_prefix(b"[").unwrap_or(rest);
+            match rest.iter().find(|b| **b != b' ') {
                 Some(b'#') => return self.end_value(text, start),
                 Some(_) => {}
                 None => {
@@ -193,8 +190,7 @@ impl<'f> FormatState<'f> {
                 }
             }
         }
-        // Keep a trailing `[` in view: the next token may complete a `[[`.
-        self.scan_from = undecided.unwrap_or(text.len().saturating_sub(1));
+        self.scan_from = undecided.unwrap_or(text.len());
         Step::Continue
     }
 
@@ -341,6 +337,17 @@ mod tests {
         text.truncate(keep);
         text.extend_from_slice(b"\n\n[[ ## facts ## ]]\n");
         state.set_value_start(text.len());
+        // A single-bracket header is the model's too (here it leaves the value empty).
+        let mut copy = text.clone();
+        let mut probe = FormatState::new(&f, text.len());
+        probe.field = 1;
+        assert_eq!(
+            push(&mut probe, &mut copy, "[## facts ## ]"),
+            Step::Rewrite {
+                keep: text.len(),
+                text: "\n\n[[ ## facts ## ]]\n".into()
+            }
+        );
         // A nested list opens with `[[` but is a value, not a header.
         assert_eq!(push(&mut state, &mut text, "[["), Step::Continue);
         assert_eq!(push(&mut state, &mut text, "\"a\"]]\n\n"), Step::Continue);
