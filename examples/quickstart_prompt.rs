@@ -5,16 +5,8 @@
 //! (default path: the file `quickstart` saves in the temp folder).
 
 use dspy::core::module::ModuleExt;
+use dspy::core::predict::Predict;
 use dspy::prelude::*;
-
-/// Answer questions with short factoid answers.
-#[derive(Signature)]
-struct QA {
-    #[input]
-    question: String,
-    #[output(desc = "often between 1 and 5 words")]
-    answer: String,
-}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -26,7 +18,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .next()
         .unwrap_or_else(|| "What is the capital of France?".to_string());
 
-    let mut program = Predict::<QA>::new();
+    // A `question -> answer` predictor; loading the file sets the instructions, the fields'
+    // descriptions and prefixes, and the demos the quick start's typed `Predict<QA>` saved.
+    let mut program = Predict::parse("question -> answer")?;
     program.load(&path)?;
     let mut inputs = Values::new();
     inputs.insert("question".into(), question.into());

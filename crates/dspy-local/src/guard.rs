@@ -6,11 +6,12 @@
 //! [`ChatFormat`] the engine:
 //!
 //! - starts the completion with the first output field's header;
-//! - at the start of a plain value (`str`, `int`, `float`, `bool`, `Literal[...]`) forbids tokens
-//!   opening with `{` or `[` (a copied placeholder or header) and the end of the turn;
-//! - when a line opens with `[[` (the model starting a header of its own) or the model ends its
-//!   turn, replaces that with the next field's header, or after the last field with
-//!   `[[ ## completed ## ]]`, and ends the completion there;
+//! - at the start of every value forbids the end of the turn, and at the start of a plain value
+//!   (`str`, `int`, `float`, `bool`, `Literal[...]`) also tokens opening with `{` or `[` (a
+//!   copied placeholder or header);
+//! - when a line opens with `[[` or `[` and then `#` (the model starting a header of its own) or
+//!   the model ends its turn, replaces that with the next field's header, or after the last
+//!   field with `[[ ## completed ## ]]`, and ends the completion there;
 //! - keeps enough of `max_tokens` for the headers still to come: a value that would eat into it
 //!   is cut there (the completion then reports `length` as its finish reason).
 //!
