@@ -157,14 +157,25 @@ impl LogCapture {
     }
 
     /// Installs a subscriber for this thread at `level`, printing span closes too.
+    ///
+    /// `tracing` caches per call site whether anyone listens, for the whole process. A test
+    /// without a subscriber that reaches a call site first would cache "never" and hide it
+    /// from a capturing test running beside it, so a silent global subscriber is set first:
+    /// every thread then has a listener and call sites stay enabled.
     pub fn install(&self, level: tracing::Level) -> tracing::subscriber::DefaultGuard {
+        static GLOBAL: std::sync::Once = std::sync::Once::new();
+        GLOBAL.call_once(|| {
+            let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry());
+        });
         let sink = self.clone();
         let subscriber = tracing_subscriber::fmt()
             .with_max_level(level)
             .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
             .with_writer(move || sink.clone())
             .finish();
-        tracing::subscriber::set_default(subscriber)
+        let guard = tracing::subscriber::set_default(subscriber);
+        tracing::callsite::rebuild_interest_cache();
+        guard
     }
 }
 
