@@ -166,6 +166,19 @@ mod tests {
         thread.join().expect("the clock thread ends");
     }
 
+    /// Linux would otherwise let each wake-up land up to 50 µs late.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_clock_thread_asks_for_exact_timeouts() {
+        let slack = std::thread::spawn(|| {
+            exact_timeouts();
+            nix::sys::prctl::get_timerslack()
+        })
+        .join()
+        .expect("thread ends");
+        assert_eq!(slack.expect("prctl answers"), 1);
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sleep_until_returns_after_the_deadline() {
         let clock = Clock::start();
