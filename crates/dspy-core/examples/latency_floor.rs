@@ -6,14 +6,19 @@
 //! ```
 //!
 //! `N` calls of latency `L`, at most `C` at a time (default 256, 20 ms, 16, as in
-//! `lm_stack_bench`), two ways, neither touching dspy-core or the test kit's mock:
+//! `lm_stack_bench`), four ways, neither touching dspy-core or the test kit's mock:
 //!
 //! - `tcp`: `C` OS threads, each sending its share of 64-byte pings one after another over its
 //!   own loopback connection; a server thread per connection sleeps until the ping's arrival +
 //!   `L` (1 ns timer slack) and echoes it. No HTTP, no async: the operating system's floor.
+//! - `tokio`: the same pings from `C` tokio tasks on a multi-thread runtime (one connection
+//!   each) to the same echo server: what async I/O adds, without HTTP.
 //! - `reqwest`: bare `reqwest` POSTs on a tokio multi-thread runtime, at most `C` at a time,
 //!   against a minimal thread-per-connection HTTP/1.1 server answering a fixed chat completion
 //!   at arrival + `L`: the floor of the HTTP client the LM stack is built on.
+//! - `hyper`: `C` tasks, each driving its own hyper HTTP/1.1 connection inside the task (no
+//!   pool, no connection task to hand responses over), against the same server: HTTP with the
+//!   fewest hand-overs tokio allows.
 //!
 //! Each way runs `R` times after a warm-up; best and median wall times are printed with the
 //! overhead against the ideal `ceil(N / C) × L`.
@@ -23,6 +28,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -67,16 +73,26 @@ fn main() -> Result<(), BoxError> {
     let times = repeat(runs, || tcp_run(echo_server, calls, concurrency))?;
     report("tcp", &times, ideal);
 
-    let http_server = serve(latency, http)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    let times = repeat(runs, || {
+        runtime.block_on(tokio_run(echo_server, calls, concurrency))
+    })?;
+    report("tokio", &times, ideal);
+
+    let http_server = serve(latency, http)?;
     let client = reqwest::Client::builder().tcp_nodelay(true).build()?;
     let url = format!("http://{http_server}/v1/chat/completions");
     let times = repeat(runs, || {
         runtime.block_on(reqwest_run(&client, &url, calls, concurrency))
     })?;
     report("reqwest", &times, ideal);
+
+    let times = repeat(runs, || {
+        runtime.block_on(hyper_run(http_server, calls, concurrency))
+    })?;
+    report("hyper", &times, ideal);
     Ok(())
 }
 
@@ -206,6 +222,39 @@ fn tcp_run(server: SocketAddr, calls: usize, concurrency: usize) -> Result<Durat
     Ok(started.elapsed())
 }
 
+/// `concurrency` tokio tasks, each with one connection, share the calls.
+async fn tokio_run(
+    server: SocketAddr,
+    calls: usize,
+    concurrency: usize,
+) -> Result<Duration, BoxError> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let lanes = concurrency.min(calls);
+    let mut connections = Vec::with_capacity(lanes);
+    for _ in 0..lanes {
+        let stream = tokio::net::TcpStream::connect(server).await?;
+        stream.set_nodelay(true)?;
+        connections.push(stream);
+    }
+    let started = Instant::now();
+    let mut tasks: JoinSet<std::io::Result<()>> = JoinSet::new();
+    for (lane, mut stream) in connections.into_iter().enumerate() {
+        let share = calls / lanes + usize::from(lane < calls % lanes);
+        tasks.spawn(async move {
+            let mut ping = [7u8; 64];
+            for _ in 0..share {
+                stream.write_all(&ping).await?;
+                stream.read_exact(&mut ping).await?;
+            }
+            Ok(())
+        });
+    }
+    while let Some(joined) = tasks.join_next().await {
+        joined??;
+    }
+    Ok(started.elapsed())
+}
+
 /// `calls` POSTs spawned at once, at most `concurrency` in flight.
 async fn reqwest_run(
     client: &reqwest::Client,
@@ -220,11 +269,10 @@ async fn reqwest_run(
         let (client, url, limit) = (client.clone(), url.to_owned(), limit.clone());
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await?;
-            let body = format!(r#"{{"model":"gpt-4o-mini","messages":[{{"role":"user","content":"question {i}"}}]}}"#);
             let response = client
                 .post(url)
                 .header("content-type", "application/json")
-                .body(body)
+                .body(body(i))
                 .send()
                 .await?
                 .error_for_status()?;
@@ -236,6 +284,59 @@ async fn reqwest_run(
         joined??;
     }
     Ok(started.elapsed())
+}
+
+/// `concurrency` tasks, each driving one hyper connection itself, share the calls.
+async fn hyper_run(
+    server: SocketAddr,
+    calls: usize,
+    concurrency: usize,
+) -> Result<Duration, BoxError> {
+    use http_body_util::{BodyExt, Full};
+    use hyper::client::conn::http1;
+    use hyper_util::rt::TokioIo;
+
+    let lanes = concurrency.min(calls);
+    let mut connections = Vec::with_capacity(lanes);
+    for _ in 0..lanes {
+        let stream = tokio::net::TcpStream::connect(server).await?;
+        stream.set_nodelay(true)?;
+        connections.push(http1::handshake::<_, Full<Bytes>>(TokioIo::new(stream)).await?);
+    }
+    let started = Instant::now();
+    let mut tasks: JoinSet<Result<(), BoxError>> = JoinSet::new();
+    for (lane, (mut sender, connection)) in connections.into_iter().enumerate() {
+        let share = calls / lanes + usize::from(lane < calls % lanes);
+        tasks.spawn(async move {
+            // The connection makes progress only while this task polls it beside each call.
+            let mut connection = std::pin::pin!(connection);
+            for i in 0..share {
+                let request = hyper::Request::post("/v1/chat/completions")
+                    .header("host", server.to_string())
+                    .header("content-type", "application/json")
+                    .body(Full::new(Bytes::from(body(i))))?;
+                let response = tokio::select! {
+                    response = sender.send_request(request) => response?,
+                    _ = &mut connection => return Err("the server closed the connection".into()),
+                };
+                let bytes = tokio::select! {
+                    collected = response.into_body().collect() => collected?.to_bytes(),
+                    _ = &mut connection => return Err("the server closed the connection".into()),
+                };
+                let _: serde_json::Value = serde_json::from_slice(&bytes)?;
+            }
+            Ok(())
+        });
+    }
+    while let Some(joined) = tasks.join_next().await {
+        joined??;
+    }
+    Ok(started.elapsed())
+}
+
+/// A chat-completion request body.
+fn body(i: usize) -> String {
+    format!(r#"{{"model":"gpt-4o-mini","messages":[{{"role":"user","content":"question {i}"}}]}}"#)
 }
 
 /// 1 ns timer slack, as the mock's clock thread asks for (Linux allows 50 µs late by default).
