@@ -9,9 +9,9 @@
 //! - at the start of every value forbids the end of the turn, and at the start of a plain value
 //!   (`str`, `int`, `float`, `bool`, `Literal[...]`) also tokens opening with `{` or `[` (a
 //!   copied placeholder or header);
-//! - when a line opens with `[[` or `[` and then `#` (the model starting a header of its own) or
-//!   the model ends its turn, replaces that with the next field's header, or after the last
-//!   field with `[[ ## completed ## ]]`, and ends the completion there;
+//! - when the model starts a header of its own (`[[` and then `#` anywhere in a value, or a line
+//!   opening with `[` and then `#`) or ends its turn, replaces that with the next field's
+//!   header, or after the last field with `[[ ## completed ## ]]`, and ends the completion there;
 //! - keeps enough of `max_tokens` for the headers still to come: a value that would eat into it
 //!   is cut there (the completion then reports `length` as its finish reason).
 //!
@@ -168,22 +168,29 @@ impl<'f> FormatState<'f> {
         self.format.fields[self.field].plain
     }
 
-    /// After a token was appended (`text` is the whole completion): a line opening with `[`
-    /// or `[[` and then `#` (after optional spaces) is the model starting a header of its own
-    /// (`[[## answer ## ]]`, `[## answer ## ]`), which ends the current value. `[[1, 2]]` is a
-    /// value; a `[` with nothing after it yet is decided by the next tokens.
+    /// After a token was appended (`text` is the whole completion): `[[` and then `#` (after
+    /// optional spaces) anywhere in the value, or a line opening with `[` and then `#`, is the
+    /// model starting a header of its own (`Paris [[ ## completed ## ]]`, `[[## answer ## ]]`,
+    /// `[## answer ## ]`), which ends the current value. `[[1, 2]]` and `see [#3]` are values;
+    /// a `[` with nothing after it yet is decided by the next tokens.
     pub(crate) fn after_token(&mut self, text: &[u8]) -> Step {
         let from = self.scan_from.max(self.value_start).min(text.len());
         let mut undecided = None;
         for start in from..text.len() {
-            let line_start = start == self.value_start || text[start - 1] == b'\n';
-            if text[start] != b'[' || !line_start {
+            if text[start] != b'[' {
                 continue;
             }
+            let line_start = start == self.value_start || text[start - 1] == b'\n';
             let rest = &text[start + 1..];
-            let rest = rest.strip_prefix(b"[").unwrap_or(rest);
+            let (double, rest) = match rest.strip_prefix(b"[") {
+                Some(rest) => (true, rest),
+                None => (false, rest),
+            };
+            if !line_start && !double && !rest.is_empty() {
+                continue; // a lone `[` inside a line
+            }
             match rest.iter().find(|b| **b != b' ') {
-                Some(b'#') => return self.end_value(text, start),
+                Some(b'#') if line_start || double => return self.end_value(text, start),
                 Some(_) => {}
                 None => {
                     undecided = Some(start);
@@ -357,6 +364,39 @@ mod tests {
             push(&mut state, &mut text, "[[## facts"),
             Step::Finish {
                 keep: at - 2,
+                text: "\n\n[[ ## completed ## ]]".into()
+            }
+        );
+    }
+
+    /// Small models often end a value and start the next header on the same line.
+    #[test]
+    fn a_header_started_inside_a_line_ends_the_value() {
+        let f = format();
+        let mut text = f.header(0).into_bytes();
+        let start = text.len();
+        let mut state = FormatState::new(&f, start);
+        assert_eq!(push(&mut state, &mut text, "Because"), Step::Continue);
+        // A lone `[` at the end waits for the next token.
+        assert_eq!(push(&mut state, &mut text, " it is ["), Step::Continue);
+        assert_eq!(
+            push(&mut state, &mut text, "[ ## answer ## ]]"),
+            Step::Rewrite {
+                keep: start + "Because it is".len(),
+                text: "\n\n[[ ## answer ## ]]\n".into()
+            }
+        );
+        // In the last field, the completed marker written inline finishes the completion.
+        let mut text = f.header(2).into_bytes();
+        let start = text.len();
+        let mut last = FormatState::new(&f, start);
+        last.field = 2;
+        assert_eq!(push(&mut last, &mut text, "[[\"a\"]] "), Step::Continue);
+        assert_eq!(push(&mut last, &mut text, "see [#3] "), Step::Continue);
+        assert_eq!(
+            push(&mut last, &mut text, "[[ ## completed ## ]]"),
+            Step::Finish {
+                keep: start + "[[\"a\"]] see [#3]".len(),
                 text: "\n\n[[ ## completed ## ]]".into()
             }
         );
