@@ -1,12 +1,12 @@
 //! What this machine allows under `lm_stack_bench`: the same calls without our code.
 //!
 //! ```text
-//! cargo run --release -p dspy-core --example latency_floor --features openai -- [--calls N]
+//! cargo run --release -p dspy-core --example latency_floor -- [--calls N]
 //!     [--latency-ms L] [--concurrency C] [--runs R]
 //! ```
 //!
 //! `N` calls of latency `L`, at most `C` at a time (default 256, 20 ms, 16, as in
-//! `lm_stack_bench`), four ways, neither touching dspy-core or the test kit's mock:
+//! `lm_stack_bench`), four ways, none touching dspy-core or the test kit's mock:
 //!
 //! - `tcp`: `C` OS threads, each sending its share of 64-byte pings one after another over its
 //!   own loopback connection; a server thread per connection sleeps until the ping's arrival +
@@ -50,8 +50,8 @@ fn main() -> Result<(), BoxError> {
             .and_then(|v| v.parse().ok())
             .unwrap_or_else(|| usage());
         match flag.as_str() {
-            "--calls" | "-n" => calls = (value as usize).max(1),
-            "--latency-ms" | "-l" => latency_ms = value.max(0.0),
+            "--calls" | "-n" if value <= 1e7 => calls = (value as usize).max(1),
+            "--latency-ms" | "-l" if (0.0..=60_000.0).contains(&value) => latency_ms = value,
             "--concurrency" | "-c" => concurrency = (value as usize).max(1),
             "--runs" | "-r" => runs = (value as usize).max(1),
             _ => usage(),

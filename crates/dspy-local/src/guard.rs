@@ -9,7 +9,7 @@
 //! - at the start of every value forbids the end of the turn, and at the start of a plain value
 //!   (`str`, `int`, `float`, `bool`, `Literal[...]`) also tokens opening with `{` or `[` (a
 //!   copied placeholder or header);
-//! - when the model starts a header of its own (`[[` and then `#` anywhere in a value, or a line
+//! - when the model starts a header of its own (`[[` and then `##` anywhere in a value, or a line
 //!   opening with `[` and then `#`) or ends its turn, replaces that with the next field's
 //!   header, or after the last field with `[[ ## completed ## ]]`, and ends the completion there;
 //! - keeps enough of `max_tokens` for the headers still to come: a value that would eat into it
@@ -136,7 +136,7 @@ pub(crate) struct FormatState<'f> {
     field: usize,
     /// Byte offset where the current field's value starts.
     value_start: usize,
-    /// Where to look for a header next (a `[[` not yet known to be one stays in view).
+    /// Where to look for a header next (a `[` or `[[` not yet decided stays in view).
     scan_from: usize,
 }
 
@@ -168,7 +168,7 @@ impl<'f> FormatState<'f> {
         self.format.fields[self.field].plain
     }
 
-    /// After a token was appended (`text` is the whole completion): `[[` and then `#` (after
+    /// After a token was appended (`text` is the whole completion): `[[` and then `##` (after
     /// optional spaces) anywhere in the value, or a line opening with `[` and then `#`, is the
     /// model starting a header of its own (`Paris [[ ## completed ## ]]`, `[[## answer ## ]]`,
     /// `[## answer ## ]`), which ends the current value. `[[1, 2]]` and `see [#3]` are values;
@@ -189,13 +189,16 @@ impl<'f> FormatState<'f> {
             if !line_start && !double && !rest.is_empty() {
                 continue; // a lone `[` inside a line
             }
-            match rest.iter().find(|b| **b != b' ') {
-                Some(b'#') if line_start || double => return self.end_value(text, start),
-                Some(_) => {}
-                None => {
+            // Inside a line only DSPy's own `[[ ##` counts (`see [[#Setup]]` is a wiki link).
+            let after = rest.iter().position(|b| *b != b' ').map(|i| &rest[i..]);
+            match after {
+                Some([b'#', ..]) if line_start => return self.end_value(text, start),
+                Some([b'#', b'#', ..]) => return self.end_value(text, start),
+                Some([b'#']) | None => {
                     undecided = Some(start);
                     break;
                 }
+                Some(_) => {}
             }
         }
         self.scan_from = undecided.unwrap_or(text.len());
@@ -394,9 +397,13 @@ mod tests {
         assert_eq!(push(&mut last, &mut text, "[[\"a\"]] "), Step::Continue);
         assert_eq!(push(&mut last, &mut text, "see [#3] "), Step::Continue);
         assert_eq!(
+            push(&mut last, &mut text, "[[#Setup]] [[1, 2]] "),
+            Step::Continue
+        );
+        assert_eq!(
             push(&mut last, &mut text, "[[ ## completed ## ]]"),
             Step::Finish {
-                keep: start + "[[\"a\"]] see [#3]".len(),
+                keep: start + "[[\"a\"]] see [#3] [[#Setup]] [[1, 2]]".len(),
                 text: "\n\n[[ ## completed ## ]]".into()
             }
         );
