@@ -13,8 +13,8 @@ use std::time::Instant;
 
 use dspy::core::evaluate::metric_fn;
 use dspy::core::lm::SharedLm;
-use dspy::core::optimize::{BootstrapFewShot, Optimizer};
 use dspy::core::predict::LmConfig;
+use dspy::optimize::{BootstrapFewShot, Optimizer};
 use dspy::prelude::*;
 use dspy::Evaluate;
 use dspy_local::{LocalLm, LocalLmOptions, DEFAULT_MODEL};

@@ -26,7 +26,9 @@ pub mod signature;
 pub mod value;
 
 #[doc(inline)]
-pub use adapter::{Adapter, AdapterKind, ChatAdapter, JsonAdapter, Values, XmlAdapter};
+pub use adapter::{
+    Adapter, AdapterKind, ChatAdapter, IntoAdapter, JsonAdapter, SharedAdapter, Values, XmlAdapter,
+};
 #[doc(inline)]
 pub use error::{ParseError, ParseErrorKind};
 #[doc(inline)]

@@ -89,15 +89,20 @@ pub enum Error {
         /// The last failure.
         last: Box<Error>,
     },
-    /// An optimizer was given programs or data it cannot work with.
+    /// An optimizer was given programs or data it cannot work with. Optimizers live in their
+    /// own crate (`dspy-optimize`), whose `OptimizeError` converts into this variant with `?`;
+    /// [`downcast_ref`](std::error::Error) on the boxed error gets it back.
     ///
     /// ```
-    /// use dspy_core::optimize::OptimizeError;
-    /// let e = dspy_core::Error::from(OptimizeError::EmptyTrainset);
+    /// #[derive(Debug, thiserror::Error)]
+    /// #[error("the trainset is empty")]
+    /// struct EmptyTrainset;
+    ///
+    /// let e = dspy_core::Error::optimize(EmptyTrainset);
     /// assert!(e.to_string().contains("trainset"));
     /// ```
     #[error(transparent)]
-    Optimize(#[from] crate::optimize::OptimizeError),
+    Optimize(Box<dyn std::error::Error + Send + Sync + 'static>),
     /// A metric or a user callback failed.
     #[error("{0}")]
     Custom(String),
@@ -118,5 +123,10 @@ impl Error {
     /// ```
     pub fn custom(message: impl Into<String>) -> Error {
         Error::Custom(message.into())
+    }
+
+    /// An optimizer's error (see [`Error::Optimize`]).
+    pub fn optimize(error: impl std::error::Error + Send + Sync + 'static) -> Error {
+        Error::Optimize(Box::new(error))
     }
 }

@@ -1,4 +1,5 @@
-//! LM clients and layers, modules, `Evaluate`, optimizers and save/load.
+//! LM clients and layers, modules, `Evaluate` and save/load: the runtime of DSPy for Rust.
+//! The optimizers build on it in their own crate, `dspy-optimize`.
 //!
 //! - [`lm`]: the [`LanguageModel`](lm::LanguageModel) interface every client and layer implements.
 //! - [`client`]: provider clients (OpenAI-compatible, Anthropic), model strings
@@ -14,7 +15,6 @@
 //! - [`settings`]: the default LM and adapter, global or scoped.
 //! - [`trace`]: records of predictor calls, for optimizers.
 //! - [`evaluate`]: [`Evaluate`] a program on a dataset with a metric.
-//! - [`optimize`]: optimizers (teleprompters) that choose demos for a program's predictors.
 //! - [`state`]: DSPy's saved-program JSON format.
 //!
 //! ## Features
@@ -43,7 +43,6 @@ pub mod example;
 pub mod layer;
 pub mod lm;
 pub mod module;
-pub mod optimize;
 pub mod predict;
 pub mod settings;
 pub mod signature;

@@ -25,52 +25,11 @@ impl Default for SamplingParams {
     }
 }
 
-/// A small, fast, seedable generator (xoshiro256** seeded through splitmix64).
-#[derive(Debug, Clone)]
-pub struct Rng {
-    s: [u64; 4],
-}
-
-impl Rng {
-    /// A generator for this seed.
-    pub fn new(seed: u64) -> Rng {
-        let mut x = seed;
-        let mut next = || {
-            x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = x;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        };
-        Rng {
-            s: [next(), next(), next(), next()],
-        }
-    }
-
-    /// Next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        let result = self.s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
-        let t = self.s[1] << 17;
-        self.s[2] ^= self.s[0];
-        self.s[3] ^= self.s[1];
-        self.s[1] ^= self.s[2];
-        self.s[0] ^= self.s[3];
-        self.s[2] ^= t;
-        self.s[3] = self.s[3].rotate_left(45);
-        result
-    }
-
-    /// Uniform in `[0, 1)`.
-    pub fn next_f64(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-    }
-}
-
 /// Picks tokens from logits.
 #[derive(Debug, Clone)]
 pub struct Sampler {
     params: SamplingParams,
-    rng: Rng,
+    rng: fastrand::Rng,
     /// Reused buffer of (token, probability).
     scratch: Vec<(u32, f32)>,
 }
@@ -79,7 +38,7 @@ impl Sampler {
     /// A sampler with these settings.
     pub fn new(params: SamplingParams) -> Sampler {
         Sampler {
-            rng: Rng::new(params.seed),
+            rng: fastrand::Rng::with_seed(params.seed),
             params,
             scratch: Vec::new(),
         }
@@ -138,7 +97,7 @@ impl Sampler {
             }
         }
         let total: f64 = self.scratch.iter().map(|x| f64::from(x.1)).sum();
-        let mut r = self.rng.next_f64() * total;
+        let mut r = self.rng.f64() * total;
         for &(id, p) in &self.scratch {
             r -= f64::from(p);
             if r < 0.0 {

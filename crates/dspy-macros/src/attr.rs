@@ -232,7 +232,8 @@ pub(crate) fn doc_attrs(attrs: &[Attribute]) -> Vec<&Attribute> {
 }
 
 /// The doc comment's text as Python would hold the equivalent docstring: the lines joined
-/// with `\n`, then [`cleandoc`]. `None` when there is no text.
+/// with `\n`, then Python's `inspect.cleandoc` ([`dspy_pytext::cleandoc`]). `None` when
+/// there is no text.
 pub(crate) fn doc_text(attrs: &[Attribute]) -> Option<String> {
     let lines: Vec<String> = attrs
         .iter()
@@ -250,92 +251,6 @@ pub(crate) fn doc_text(attrs: &[Attribute]) -> Option<String> {
     if lines.is_empty() {
         return None;
     }
-    let text = cleandoc(&lines.join("\n"));
+    let text = dspy_pytext::cleandoc(&lines.join("\n"));
     (!text.is_empty()).then_some(text)
-}
-
-/// Python's `inspect.cleandoc`: tabs expanded to 8-column stops, the first line's leading
-/// whitespace removed, the common indentation of the other lines removed, and leading and
-/// trailing empty lines dropped.
-pub(crate) fn cleandoc(doc: &str) -> String {
-    let expanded = expand_tabs(doc);
-    let lines: Vec<&str> = expanded.split('\n').collect();
-    let margin = lines
-        .iter()
-        .skip(1)
-        .filter_map(|line| {
-            let content = line.trim_start_matches(is_py_space).chars().count();
-            (content > 0).then(|| line.chars().count() - content)
-        })
-        .min();
-    let mut out: Vec<String> = Vec::with_capacity(lines.len());
-    for (i, line) in lines.iter().enumerate() {
-        out.push(if i == 0 {
-            line.trim_start_matches(is_py_space).to_string()
-        } else {
-            match margin {
-                Some(m) => line.chars().skip(m).collect(),
-                None => (*line).to_string(),
-            }
-        });
-    }
-    while out.last().is_some_and(String::is_empty) {
-        out.pop();
-    }
-    let leading = out.iter().take_while(|l| l.is_empty()).count();
-    out.drain(..leading);
-    out.join("\n")
-}
-
-/// Python's `str.expandtabs()` (tab stops every 8 columns; `\n` and `\r` restart the column).
-fn expand_tabs(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut column = 0usize;
-    for c in s.chars() {
-        match c {
-            '\t' => {
-                let spaces = 8 - column % 8;
-                out.push_str(&" ".repeat(spaces));
-                column += spaces;
-            }
-            '\n' | '\r' => {
-                out.push(c);
-                column = 0;
-            }
-            _ => {
-                out.push(c);
-                column += 1;
-            }
-        }
-    }
-    out
-}
-
-/// Python's `str.isspace` for one character.
-fn is_py_space(c: char) -> bool {
-    c.is_whitespace() || ('\u{1C}'..='\u{1F}').contains(&c)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::cleandoc;
-
-    #[test]
-    fn cleandoc_matches_python() {
-        for (doc, want) in [
-            (" Answer questions.", "Answer questions."),
-            (
-                " Line one.\n\n Line two.\n   Indented.",
-                "Line one.\n\nLine two.\n  Indented.",
-            ),
-            ("\n\n  First.\n  Second.\n\n", "First.\nSecond."),
-            ("\tTabbed\n\tline", "Tabbed\nline"),
-            ("a\n  b\n \n    c", "a\nb\n\n  c"),
-            ("a\n  b\n      \n", "a\nb\n    "),
-            ("", ""),
-            ("   ", ""),
-        ] {
-            assert_eq!(cleandoc(doc), want, "{doc:?}");
-        }
-    }
 }

@@ -1,7 +1,8 @@
 //! DSPy for Rust: programming, not prompting, language models.
 //!
-//! This facade is what users depend on. It re-exports the adapter layer ([`adapters`]) and the
-//! runtime ([`core`]); [`prelude`] holds the names every program uses.
+//! This facade is what users depend on. It re-exports the adapter layer ([`adapters`]), the
+//! runtime ([`core`]) and the optimizers ([`optimize`]); [`prelude`] holds the names every
+//! program uses.
 //!
 //! A signature is a struct whose fields are its inputs and outputs; its doc comment is the
 //! instructions. `#[derive(Signature)]` describes it to the adapters and generates typed
@@ -60,6 +61,8 @@ pub struct ReadmeDoctests;
 pub use dspy_adapters as adapters;
 #[doc(inline)]
 pub use dspy_core as core;
+#[doc(inline)]
+pub use dspy_optimize as optimize;
 
 /// `schemars`, whose `JsonSchema` every signature field type implements
 /// (`#[derive(schemars::JsonSchema)]` on your models and enums).

@@ -302,3 +302,45 @@ fn containers_are_named_like_dspy() {
         ]
     );
 }
+
+#[tokio::test]
+async fn typed_chain_of_thought_honours_a_custom_rationale_field() {
+    let lm = Arc::new(ScriptedLm::from_outputs([vec![
+        ("thoughts", "Paris is the capital."),
+        ("answer", "Paris"),
+    ]]));
+    let rationale = FieldSpec::new("thoughts", FieldType::Str).with_desc("think it over");
+    let cot = ChainOfThought::<QA>::with_rationale(rationale).with_lm(shared(&lm));
+    let outputs: Vec<&str> = cot
+        .predict()
+        .signature()
+        .outputs()
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect();
+    assert_eq!(outputs, ["thoughts", "answer"]);
+    let result = cot
+        .forward(QAInput {
+            question: "capital of france".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(result.reasoning, "Paris is the capital.");
+    assert_eq!(result.answer, "Paris");
+    let system = &lm.requests()[0].messages[0].content;
+    assert!(system.contains("[[ ## thoughts ## ]]"), "{system}");
+    assert!(!system.contains("[[ ## reasoning ## ]]"), "{system}");
+}
+
+#[test]
+fn typed_and_dynamic_predictors_tell_themselves_apart_in_debug() {
+    let typed = format!("{:?}", dspy::Predict::<QA>::new());
+    assert!(typed.starts_with("typed::Predict<QA>("), "{typed}");
+    let dynamic = format!(
+        "{:?}",
+        dspy::core::predict::Predict::parse("q -> a").unwrap()
+    );
+    assert!(dynamic.starts_with("Predict {"), "{dynamic}");
+    let cot = format!("{:?}", ChainOfThought::<QA>::new());
+    assert!(cot.starts_with("typed::ChainOfThought<QA>("), "{cot}");
+}

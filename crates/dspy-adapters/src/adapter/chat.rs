@@ -57,7 +57,7 @@ impl Style for ChatAdapter {
                 Entry::of(values, &field.name, missing),
             );
         }
-        layout::strip_in_place(&mut out);
+        dspy_pytext::strip_in_place(&mut out);
         out.push_str(COMPLETED);
         out
     }
@@ -83,7 +83,7 @@ pub(super) fn placeholder_sections(fields: &[FieldSpec], role: FieldRole) -> Str
             Entry::Text(&layout::placeholder(field, role)),
         );
     }
-    layout::strip_in_place(&mut out);
+    dspy_pytext::strip_in_place(&mut out);
     out
 }
 

@@ -8,6 +8,7 @@
 
 use std::borrow::Cow;
 
+use dspy_pytext::{splitlines, strip_in_place};
 use serde_json::Value;
 
 use super::Values;
@@ -384,67 +385,6 @@ pub(super) fn field_schema(field: &FieldSpec) -> Cow<'_, Value> {
     }
 }
 
-/// Python's `str.isspace` for one character (Rust's whitespace plus `\x1c`..`\x1f`).
-pub(crate) fn is_py_space(c: char) -> bool {
-    c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
-}
-
-/// Python's `str.strip()`.
-#[allow(dead_code)] // for the parsers
-pub(crate) fn py_strip(s: &str) -> &str {
-    s.trim_matches(is_py_space)
-}
-
-/// Python's `str.strip()`, in place.
-pub(crate) fn strip_in_place(s: &mut String) {
-    let end = s.trim_end_matches(is_py_space).len();
-    s.truncate(end);
-    let start = s.len() - s.trim_start_matches(is_py_space).len();
-    if start > 0 {
-        s.drain(..start);
-    }
-}
-
-/// Python's `str.splitlines()`: lines end at `\n`, `\r\n`, `\r`, `\x0b`, `\x0c`, `\x1c`-`\x1e`,
-/// `\x85`, `\u2028` or `\u2029`; no empty line follows a final line end.
-pub(crate) fn splitlines(text: &str) -> SplitLines<'_> {
-    SplitLines { rest: text }
-}
-
-/// Iterator returned by [`splitlines`].
-#[derive(Debug, Clone)]
-pub(crate) struct SplitLines<'a> {
-    rest: &'a str,
-}
-
-impl<'a> Iterator for SplitLines<'a> {
-    type Item = &'a str;
-
-    fn next(&mut self) -> Option<&'a str> {
-        if self.rest.is_empty() {
-            return None;
-        }
-        let is_boundary = |c: char| {
-            matches!(
-                c,
-                '\n' | '\r' | '\x0b' | '\x0c' | '\x1c'
-                    ..='\x1e' | '\u{85}' | '\u{2028}' | '\u{2029}'
-            )
-        };
-        let Some((at, c)) = self.rest.char_indices().find(|&(_, c)| is_boundary(c)) else {
-            return Some(std::mem::take(&mut self.rest));
-        };
-        let line = &self.rest[..at];
-        let width = if self.rest[at..].starts_with("\r\n") {
-            2
-        } else {
-            c.len_utf8()
-        };
-        self.rest = &self.rest[at + width..];
-        Some(line)
-    }
-}
-
 /// Python's `textwrap.dedent`: lines of only spaces and tabs are emptied, then the longest run
 /// of spaces and tabs common to the start of every other line is removed. Lines are `\n`-separated.
 pub(crate) fn dedent(text: &str) -> Cow<'_, str> {
@@ -488,28 +428,6 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn lines(text: &str) -> Vec<&str> {
-        splitlines(text).collect()
-    }
-
-    #[test]
-    fn splitlines_like_python() {
-        assert_eq!(lines(""), Vec::<&str>::new());
-        assert_eq!(lines("a"), ["a"]);
-        assert_eq!(lines("a\n"), ["a"]);
-        assert_eq!(lines("a\n\nb"), ["a", "", "b"]);
-        assert_eq!(lines("a\r\nb\rc\n\rd"), ["a", "b", "c", "", "d"]);
-        assert_eq!(
-            lines("a\x0bb\x0cc\x1cd\x1de\x1ef\x1fg"),
-            ["a", "b", "c", "d", "e", "f\x1fg"]
-        );
-        assert_eq!(
-            lines("a\u{85}b\u{2028}c\u{2029}d\u{a0}e"),
-            ["a", "b", "c", "d\u{a0}e"]
-        );
-        assert_eq!(lines("\r\n\r\n"), ["", ""]);
-    }
-
     #[test]
     fn dedent_like_python() {
         assert_eq!(dedent("  a\n    b\n  c"), "a\n  b\nc");
@@ -522,14 +440,6 @@ mod tests {
         assert_eq!(dedent("  a\r  b\n  c"), "a\r  b\nc");
         assert_eq!(dedent("  \r\n  x"), "\r\nx");
         assert!(matches!(dedent("plain"), Cow::Borrowed(_)));
-    }
-
-    #[test]
-    fn strip_like_python() {
-        assert_eq!(py_strip("\x1c\u{85} a \u{3000}\x1f"), "a");
-        let mut s = String::from("\n\n x \n");
-        strip_in_place(&mut s);
-        assert_eq!(s, "x");
     }
 
     #[test]

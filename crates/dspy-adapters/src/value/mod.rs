@@ -11,7 +11,6 @@
 pub mod json_repair;
 mod parse_value;
 mod py_literal;
-pub(crate) mod py_text;
 mod validate;
 mod validation_error;
 

@@ -1,11 +1,11 @@
 //! DSPy's `parse_value(value, annotation)`: turning a field's completion text (or a JSON
 //! value read by the JSON and XML adapters) into a value of the field's type.
 
+use dspy_pytext::strip;
 use serde_json::Value;
 
 use super::json_repair;
 use super::py_literal::{literal_eval, LiteralError};
-use super::py_text::py_strip;
 use super::validate::{no_json_form, py_eq, union_members, validate};
 use super::validation_error::ValidationError;
 use crate::render::py_repr::py_str;
@@ -166,7 +166,7 @@ fn find_enum_member(def: &EnumDef, value: &Value) -> Result<Value, ValueError> {
 /// The text of a `Literal` answer without surrounding whitespace, a `Literal[...]` or
 /// `str[...]` wrapper, and one pair of matching quotes.
 fn unwrap_literal_text(text: &str) -> &str {
-    let mut v = py_strip(text);
+    let mut v = strip(text);
     if (v.starts_with("Literal[") || v.starts_with("str[")) && v.ends_with(']') {
         let open = v.find('[').map_or(0, |i| i + 1);
         v = &v[open..v.len() - 1];

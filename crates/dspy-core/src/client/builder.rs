@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::credentials::{self, process_env};
 use super::fleet::{Fleet, DEFAULT_COOLDOWN};
 use super::model::{ModelSpec, Protocol};
-use super::secret::ApiKey;
+use super::options::{http_setters, HttpOptions};
 use crate::lm::{LmError, SharedLm};
 
 #[cfg(feature = "openai")]
@@ -64,10 +64,7 @@ pub fn from_model(model: &str) -> Result<SharedLm, LmError> {
 #[must_use]
 pub struct ClientBuilder {
     model: String,
-    api_key: Option<ApiKey>,
-    base_urls: Vec<String>,
-    timeout: Option<Duration>,
-    headers: Vec<(String, String)>,
+    options: HttpOptions,
     cooldown: Duration,
     max_tokens: Option<u32>,
     #[cfg(feature = "openai")]
@@ -79,10 +76,7 @@ impl ClientBuilder {
     pub fn new(model: impl Into<String>) -> ClientBuilder {
         ClientBuilder {
             model: model.into(),
-            api_key: None,
-            base_urls: Vec::new(),
-            timeout: None,
-            headers: Vec::new(),
+            options: HttpOptions::default(),
             cooldown: DEFAULT_COOLDOWN,
             max_tokens: None,
             #[cfg(feature = "openai")]
@@ -90,38 +84,13 @@ impl ClientBuilder {
         }
     }
 
-    /// The API key (instead of the provider's environment variable).
-    pub fn api_key(mut self, key: impl Into<ApiKey>) -> Self {
-        self.api_key = Some(key.into());
-        self
-    }
-
-    /// The base URL (instead of the provider's environment variable or default).
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_urls = vec![url.into()];
-        self
-    }
-
-    /// Several base URLs serving the same model: the result is a [`Fleet`] over them.
-    pub fn base_urls<I, S>(mut self, urls: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.base_urls = urls.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// The deadline of one call (default 600 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// An extra header on every request. Values are treated as secrets.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.headers.push((name.into(), value.into()));
-        self
+    http_setters! {
+        options;
+        api_key;
+        base_url;
+        base_urls;
+        timeout;
+        header;
     }
 
     /// How long a failing endpoint of a multi-URL [`Fleet`] is skipped.
@@ -155,13 +124,14 @@ impl ClientBuilder {
         let resolved = credentials::resolve(
             spec.provider(),
             &name,
-            self.api_key.clone(),
-            self.base_urls.clone(),
+            self.options.api_key.clone(),
+            self.options.base_urls.clone(),
             env,
         )?;
         let mut members = Vec::with_capacity(resolved.base_urls.len());
         for base in &resolved.base_urls {
-            members.push(self.client(&spec, &name, base, resolved.api_key.clone())?);
+            let options = self.options.for_endpoint(base, resolved.api_key.clone());
+            members.push(self.client(&spec, &name, options)?);
         }
         if members.len() == 1 {
             if let Some(only) = members.pop() {
@@ -172,16 +142,16 @@ impl ClientBuilder {
         Ok(std::sync::Arc::new(fleet))
     }
 
+    /// The client of one endpoint; `options` hold its resolved key and base URL.
     fn client(
         &self,
         spec: &ModelSpec,
         name: &str,
-        base: &str,
-        key: Option<ApiKey>,
+        options: HttpOptions,
     ) -> Result<SharedLm, LmError> {
         match spec.provider().protocol() {
-            Protocol::OpenAiChat => self.openai(spec, name, base, key),
-            Protocol::AnthropicMessages => self.anthropic(spec, name, base, key),
+            Protocol::OpenAiChat => self.openai(spec, name, options),
+            Protocol::AnthropicMessages => self.anthropic(spec, name, options),
         }
     }
 
@@ -190,35 +160,18 @@ impl ClientBuilder {
         &self,
         spec: &ModelSpec,
         name: &str,
-        base: &str,
-        key: Option<ApiKey>,
+        options: HttpOptions,
     ) -> Result<SharedLm, LmError> {
-        let mut builder = OpenAiClient::builder(spec.name())
-            .resolved(spec.provider(), name.to_owned())
-            .base_url(base);
-        if let Some(key) = key {
-            builder = builder.api_key(key);
-        }
-        if let Some(timeout) = self.timeout {
-            builder = builder.timeout(timeout);
-        }
+        let mut builder =
+            OpenAiClient::builder(spec.name()).resolved(spec.provider(), name.to_owned(), options);
         if let Some(param) = self.max_tokens_param {
             builder = builder.max_tokens_param(param);
-        }
-        for (header, value) in &self.headers {
-            builder = builder.header(header, value);
         }
         Ok(Arc::new(builder.build()?))
     }
 
     #[cfg(not(feature = "openai"))]
-    fn openai(
-        &self,
-        _: &ModelSpec,
-        name: &str,
-        _: &str,
-        _: Option<ApiKey>,
-    ) -> Result<SharedLm, LmError> {
+    fn openai(&self, _: &ModelSpec, name: &str, _: HttpOptions) -> Result<SharedLm, LmError> {
         Err(missing_feature(name, "openai"))
     }
 
@@ -227,35 +180,17 @@ impl ClientBuilder {
         &self,
         spec: &ModelSpec,
         name: &str,
-        base: &str,
-        key: Option<ApiKey>,
+        options: HttpOptions,
     ) -> Result<SharedLm, LmError> {
-        let mut builder = AnthropicClient::builder(spec.name())
-            .resolved(name.to_owned())
-            .base_url(base);
-        if let Some(key) = key {
-            builder = builder.api_key(key);
-        }
-        if let Some(timeout) = self.timeout {
-            builder = builder.timeout(timeout);
-        }
+        let mut builder = AnthropicClient::builder(spec.name()).resolved(name.to_owned(), options);
         if let Some(max_tokens) = self.max_tokens {
             builder = builder.max_tokens(max_tokens);
-        }
-        for (header, value) in &self.headers {
-            builder = builder.header(header, value);
         }
         Ok(Arc::new(builder.build()?))
     }
 
     #[cfg(not(feature = "anthropic"))]
-    fn anthropic(
-        &self,
-        _: &ModelSpec,
-        name: &str,
-        _: &str,
-        _: Option<ApiKey>,
-    ) -> Result<SharedLm, LmError> {
+    fn anthropic(&self, _: &ModelSpec, name: &str, _: HttpOptions) -> Result<SharedLm, LmError> {
         Err(missing_feature(name, "anthropic"))
     }
 }
@@ -270,30 +205,17 @@ fn missing_feature(model: &str, feature: &str) -> LmError {
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let header_names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
-        f.debug_struct("ClientBuilder")
-            .field("model", &self.model)
-            .field("api_key", &self.api_key)
-            .field("base_urls", &self.base_urls)
-            .field("timeout", &self.timeout)
-            .field("headers", &header_names)
-            .field("cooldown", &self.cooldown)
-            .finish()
+        let mut out = f.debug_struct("ClientBuilder");
+        out.field("model", &self.model);
+        self.options.debug_fields(&mut out);
+        out.field("cooldown", &self.cooldown).finish()
     }
 }
 
 #[cfg(all(test, feature = "openai", feature = "anthropic"))]
 mod tests {
+    use super::super::credentials::env_of;
     use super::*;
-
-    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |name| {
-            pairs
-                .iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| v.to_string())
-        }
-    }
 
     #[test]
     fn openai_from_env() {

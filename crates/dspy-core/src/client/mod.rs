@@ -22,8 +22,11 @@ mod builder;
 mod credentials;
 mod fleet;
 mod model;
+mod options;
 mod secret;
 
+#[cfg(feature = "__http")]
+mod connection;
 #[cfg(feature = "__http")]
 mod http;
 #[cfg(feature = "openai")]

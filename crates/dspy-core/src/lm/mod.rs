@@ -5,6 +5,7 @@
 //! Programs hold `Arc<dyn LanguageModel>` and can switch LM per call or per scope.
 
 mod error;
+pub(crate) mod params;
 mod request;
 mod response;
 
@@ -16,6 +17,7 @@ use std::sync::Arc;
 #[doc(inline)]
 pub use crate::client::from_model;
 pub use error::LmError;
+pub use params::GenerationParams;
 pub use request::{CacheMode, LmRequest, ResponseFormat, ToolSpec};
 pub use response::{Choice, FinishReason, LmResponse, ToolCall, Usage};
 

@@ -1,14 +1,18 @@
 //! What a program asks an LM for.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use dspy_adapters::Message;
 
+use super::params::{deref_to_params, generation_setters, GenerationParams};
+
 /// One LM call: messages plus sampling and output settings.
 ///
-/// Fields left `None` take the client's defaults. The request (minus secrets, which never live
-/// here) is what the cache hashes, so two equal requests are the same call.
+/// The sampling settings live in [`params`](LmRequest::params), which the request dereferences
+/// to (`request.temperature`, `request.extra`). Fields left `None` take the client's defaults.
+/// The request (minus secrets, which never live here) is what the cache hashes, so two equal
+/// requests are the same call.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct LmRequest {
@@ -17,34 +21,19 @@ pub struct LmRequest {
     /// Overrides the client's model name for this call.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
-    /// Sampling temperature.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub temperature: Option<f64>,
-    /// Most tokens to generate per completion.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_tokens: Option<u32>,
-    /// Number of completions.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub n: Option<u32>,
+    /// Sampling settings: temperature, `max_tokens`, `n`, seed, rollout id and provider
+    /// `extra`s (also readable as fields of the request itself, which dereferences to them).
+    #[serde(flatten)]
+    pub params: GenerationParams,
     /// Stop sequences.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub stop: Vec<String>,
-    /// Sampling seed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub seed: Option<u64>,
     /// Structured-output request.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response_format: Option<ResponseFormat>,
     /// Tools the model may call.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub tools: Vec<ToolSpec>,
-    /// Distinguishes otherwise identical calls that should get fresh samples (DSPy's
-    /// `rollout_id`): part of the cache key.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rollout_id: Option<u64>,
-    /// Provider-specific settings passed through as they are.
-    #[serde(skip_serializing_if = "Map::is_empty", default)]
-    pub extra: Map<String, Value>,
     /// How a response cache layer treats this call (DSPy's per-call `cache=`). Not sent to the
     /// provider and not part of the cache key.
     #[serde(skip_serializing_if = "CacheMode::is_enabled", default)]
@@ -60,39 +49,11 @@ impl LmRequest {
         }
     }
 
-    /// Sets the temperature.
-    pub fn temperature(mut self, t: f64) -> Self {
-        self.temperature = Some(t);
-        self
-    }
-
-    /// Sets `max_tokens`.
-    pub fn max_tokens(mut self, n: u32) -> Self {
-        self.max_tokens = Some(n);
-        self
-    }
-
-    /// Sets the number of completions.
-    pub fn n(mut self, n: u32) -> Self {
-        self.n = Some(n);
-        self
-    }
+    generation_setters!();
 
     /// Sets the stop sequences.
     pub fn stop(mut self, stop: Vec<String>) -> Self {
         self.stop = stop;
-        self
-    }
-
-    /// Sets the seed.
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = Some(seed);
-        self
-    }
-
-    /// Sets the rollout id.
-    pub fn rollout_id(mut self, id: u64) -> Self {
-        self.rollout_id = Some(id);
         self
     }
 
@@ -108,6 +69,8 @@ impl LmRequest {
         self
     }
 }
+
+deref_to_params!(LmRequest);
 
 /// Structured output the provider should enforce.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -160,5 +123,50 @@ impl CacheMode {
     /// True for [`CacheMode::Enabled`].
     pub fn is_enabled(&self) -> bool {
         matches!(self, CacheMode::Enabled)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn settings_serialize_as_fields_of_the_request() {
+        let mut request = LmRequest::new(vec![Message::user("hi")])
+            .temperature(0.5)
+            .max_tokens(9)
+            .n(2)
+            .seed(1)
+            .rollout_id(3)
+            .stop(vec!["x".into()]);
+        request.extra.insert("top_p".into(), json!(0.9));
+        let value = serde_json::to_value(&request).unwrap();
+        let expected = json!({
+            "messages": serde_json::to_value(&request.messages).unwrap(),
+            "temperature": 0.5,
+            "max_tokens": 9,
+            "n": 2,
+            "stop": ["x"],
+            "seed": 1,
+            "rollout_id": 3,
+            "extra": {"top_p": 0.9},
+        });
+        assert_eq!(value, expected);
+        let back: LmRequest = serde_json::from_value(value).unwrap();
+        assert_eq!(back, request);
+
+        let mut layered = back;
+        layered.rollout_id = layered.rollout_id.or(Some(7));
+        layered.temperature = layered.temperature.or(Some(1.0));
+        assert_eq!(
+            (layered.params.rollout_id, layered.params.temperature),
+            (Some(3), Some(0.5))
+        );
+
+        let bare = LmRequest::new(vec![Message::user("hi")]);
+        let value = serde_json::to_value(&bare).unwrap();
+        assert_eq!(value.as_object().map(|o| o.len()), Some(1), "{value}");
+        assert_eq!(serde_json::from_value::<LmRequest>(value).unwrap(), bare);
     }
 }

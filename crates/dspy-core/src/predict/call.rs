@@ -1,7 +1,10 @@
 //! One predictor call: pick the LM and adapter, format, call, parse (with DSPy's JSON
 //! fallback), record the trace.
 
-use dspy_adapters::{Adapter, AdapterKind, ParseError, ParseErrorKind, SignatureSpec, Values};
+use dspy_adapters::{
+    Adapter, AdapterKind, IntoAdapter, ParseError, ParseErrorKind, SharedAdapter, SignatureSpec,
+    Values,
+};
 
 use super::{structured, LmConfig, Predict, StructuredOutput};
 use crate::example::{Example, Prediction};
@@ -19,14 +22,14 @@ use crate::{settings, Error};
 /// let options = CallOptions::default()
 ///     .adapter(AdapterKind::Xml)
 ///     .config(LmConfig::default().n(2));
-/// assert_eq!(options.adapter, Some(AdapterKind::Xml));
+/// assert_eq!(options.adapter.map(|a| a.kind()), Some(AdapterKind::Xml));
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct CallOptions {
     /// The LM for this call only.
     pub lm: Option<SharedLm>,
     /// The adapter for this call only.
-    pub adapter: Option<AdapterKind>,
+    pub adapter: Option<SharedAdapter>,
     /// Settings merged over the predictor's.
     pub config: LmConfig,
     /// Demos used instead of the predictor's.
@@ -42,9 +45,9 @@ impl CallOptions {
         self
     }
 
-    /// Uses `adapter` for this call.
-    pub fn adapter(mut self, adapter: AdapterKind) -> Self {
-        self.adapter = Some(adapter);
+    /// Uses `adapter` for this call (an [`AdapterKind`] or any [`Adapter`]).
+    pub fn adapter(mut self, adapter: impl IntoAdapter) -> Self {
+        self.adapter = Some(adapter.into_adapter());
         self
     }
 
@@ -89,9 +92,9 @@ impl Predict {
     /// The LM is the first of: `options.lm`, the predictor's, the scoped one
     /// ([`settings::with_lm`]), the global one ([`settings::configure`]); none gives
     /// [`Error::NoLm`]. The adapter is chosen the same way, defaulting to Chat. When `n > 1`
-    /// and the temperature is at most 0.15 it becomes 0.7. A Chat or XML completion that does
-    /// not parse makes the whole call again with the JSON adapter (DSPy's fallback); an LM
-    /// error is returned at once.
+    /// and the temperature is at most 0.15 it becomes 0.7. A completion that does not parse
+    /// with an adapter that falls back (Chat, XML) makes the whole call again with the JSON
+    /// adapter (DSPy's fallback); an LM error is returned at once.
     pub async fn call(&self, inputs: Values, options: CallOptions) -> Result<Prediction, Error> {
         let lm = options
             .lm
@@ -108,11 +111,11 @@ impl Predict {
             .map(|d| d.values().clone())
             .collect();
         let inputs = complete_inputs(spec, inputs);
-        let kind = options
+        let adapter = options
             .adapter
-            .or(self.adapter)
+            .or_else(|| self.adapter.clone())
             .or_else(settings::adapter)
-            .unwrap_or_default();
+            .unwrap_or_else(|| AdapterKind::Chat.into_adapter());
 
         let call = Call {
             lm: &*lm,
@@ -122,9 +125,10 @@ impl Predict {
             inputs: &inputs,
         };
         let mut usage = Usage::default();
-        let completions = match call.run(kind, &mut usage).await {
-            Err(Error::Parse(_)) if kind != AdapterKind::Json && self.json_fallback => {
-                call.run(AdapterKind::Json, &mut usage).await?
+        let completions = match call.run(&*adapter, &mut usage).await {
+            Err(Error::Parse(_)) if adapter.json_fallback() && self.json_fallback => {
+                call.run(&*AdapterKind::Json.into_adapter(), &mut usage)
+                    .await?
             }
             other => other?,
         };
@@ -142,12 +146,11 @@ impl Predict {
 }
 
 impl Call<'_> {
-    /// Formats, calls the LM once and parses every completion with `kind`.
-    async fn run(&self, kind: AdapterKind, usage: &mut Usage) -> Result<Vec<Values>, Error> {
-        let adapter = kind.adapter();
+    /// Formats, calls the LM once and parses every completion with `adapter`.
+    async fn run(&self, adapter: &dyn Adapter, usage: &mut Usage) -> Result<Vec<Values>, Error> {
         let messages = adapter.format(self.spec, self.demos, self.inputs);
         let mut request = self.config.request(messages);
-        if kind == AdapterKind::Json {
+        if adapter.structured_output() {
             let mode = self.config.structured_output.unwrap_or_default();
             if mode != StructuredOutput::Off {
                 request.response_format = structured::response_format(self.spec, mode);

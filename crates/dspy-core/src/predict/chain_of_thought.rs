@@ -22,6 +22,10 @@ pub fn reasoning_field() -> FieldSpec {
 /// DSPy's `dspy.ChainOfThought`: the signature with a `reasoning` output first, so the LM
 /// thinks before answering. The prediction holds `reasoning` and the original outputs.
 ///
+/// This is the *dynamic* chain of thought (a [`SignatureSpec`] in, [`Values`] and a
+/// [`Prediction`] out); for a `#[derive(Signature)]` struct use the typed
+/// [`typed::ChainOfThought<S>`](crate::typed::ChainOfThought), which wraps this one.
+///
 /// Its one predictor is named `predict` (saved programs key it `"predict"`).
 ///
 /// ```
@@ -70,6 +74,26 @@ impl ChainOfThought {
     /// Mutable access to the inner predictor (demos, instructions, LM, ...).
     pub fn predict_mut(&mut self) -> &mut Predict {
         &mut self.predict
+    }
+
+    /// The name of the rationale field the LM writes first (`reasoning` unless built with
+    /// [`with_rationale`](ChainOfThought::with_rationale)).
+    ///
+    /// ```
+    /// use dspy_core::adapters::{FieldSpec, FieldType, SignatureSpec};
+    /// use dspy_core::predict::ChainOfThought;
+    ///
+    /// let spec = SignatureSpec::parse("question -> answer").unwrap();
+    /// assert_eq!(ChainOfThought::new(&spec).rationale_name(), "reasoning");
+    /// let cot = ChainOfThought::with_rationale(&spec, FieldSpec::new("thoughts", FieldType::Str));
+    /// assert_eq!(cot.rationale_name(), "thoughts");
+    /// ```
+    pub fn rationale_name(&self) -> &str {
+        self.predict
+            .signature()
+            .outputs()
+            .first()
+            .map_or("reasoning", |f| f.name.as_str())
     }
 
     /// Runs the inner predictor.

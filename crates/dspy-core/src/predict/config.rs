@@ -1,10 +1,11 @@
 //! Per-predictor and per-call LM settings, and how they become an [`LmRequest`].
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use dspy_adapters::Message;
 
-use crate::lm::LmRequest;
+use crate::lm::params::{deref_to_params, generation_setters};
+use crate::lm::{GenerationParams, LmRequest};
 
 /// How to ask the LM for structured output when the JSON adapter runs.
 ///
@@ -35,58 +36,24 @@ pub enum StructuredOutput {
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LmConfig {
-    /// Sampling temperature.
-    pub temperature: Option<f64>,
-    /// Number of completions.
-    pub n: Option<u32>,
-    /// Most tokens per completion.
-    pub max_tokens: Option<u32>,
+    /// Sampling settings: temperature, `n`, `max_tokens`, seed, DSPy's `rollout_id` and
+    /// provider-specific `extra`s (merged key by key). `LmConfig` dereferences to them, so
+    /// `config.n` reads `config.params.n`.
+    pub params: GenerationParams,
     /// Stop sequences (`None` keeps the predictor's).
     pub stop: Option<Vec<String>>,
-    /// Sampling seed.
-    pub seed: Option<u64>,
-    /// DSPy's `rollout_id`: distinct ids get distinct samples (and cache entries).
-    pub rollout_id: Option<u64>,
     /// Structured output for the JSON adapter.
     pub structured_output: Option<StructuredOutput>,
-    /// Provider-specific settings, merged key by key.
-    pub extra: Map<String, Value>,
 }
 
+deref_to_params!(LmConfig);
+
 impl LmConfig {
-    /// Sets the temperature.
-    pub fn temperature(mut self, t: f64) -> Self {
-        self.temperature = Some(t);
-        self
-    }
-
-    /// Sets the number of completions.
-    pub fn n(mut self, n: u32) -> Self {
-        self.n = Some(n);
-        self
-    }
-
-    /// Sets `max_tokens`.
-    pub fn max_tokens(mut self, n: u32) -> Self {
-        self.max_tokens = Some(n);
-        self
-    }
+    generation_setters!();
 
     /// Sets the stop sequences.
     pub fn stop(mut self, stop: Vec<String>) -> Self {
         self.stop = Some(stop);
-        self
-    }
-
-    /// Sets the seed.
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = Some(seed);
-        self
-    }
-
-    /// Sets the rollout id.
-    pub fn rollout_id(mut self, id: u64) -> Self {
-        self.rollout_id = Some(id);
         self
     }
 
@@ -98,25 +65,16 @@ impl LmConfig {
 
     /// Sets a provider-specific setting.
     pub fn extra(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
-        self.extra.insert(key.into(), value.into());
+        self.params.extra.insert(key.into(), value.into());
         self
     }
 
     /// `self` with every setting `over` has replacing ours.
     pub fn merged(&self, over: &LmConfig) -> LmConfig {
-        let mut extra = self.extra.clone();
-        for (k, v) in &over.extra {
-            extra.insert(k.clone(), v.clone());
-        }
         LmConfig {
-            temperature: over.temperature.or(self.temperature),
-            n: over.n.or(self.n),
-            max_tokens: over.max_tokens.or(self.max_tokens),
+            params: self.params.merged(&over.params),
             stop: over.stop.clone().or_else(|| self.stop.clone()),
-            seed: over.seed.or(self.seed),
-            rollout_id: over.rollout_id.or(self.rollout_id),
             structured_output: over.structured_output.or(self.structured_output),
-            extra,
         }
     }
 
@@ -132,14 +90,14 @@ impl LmConfig {
     /// ```
     pub fn with_sampling_rule(mut self) -> LmConfig {
         // Python truthiness: a temperature of 0.0 counts as unset.
-        let t = self.temperature.filter(|t| *t != 0.0);
-        let n = self.n.filter(|n| *n != 0).unwrap_or(1);
+        let t = self.params.temperature.filter(|t| *t != 0.0);
+        let n = self.params.n.filter(|n| *n != 0).unwrap_or(1);
         let low = match t {
             None => true,
             Some(t) => t <= 0.15,
         };
         if n > 1 && low {
-            self.temperature = Some(0.7);
+            self.params.temperature = Some(0.7);
         }
         self
     }
@@ -147,13 +105,44 @@ impl LmConfig {
     /// The request for `messages` with these settings.
     pub(crate) fn request(&self, messages: Vec<Message>) -> LmRequest {
         let mut request = LmRequest::new(messages);
-        request.temperature = self.temperature;
-        request.n = self.n;
-        request.max_tokens = self.max_tokens;
+        request.params = self.params.clone();
         request.stop = self.stop.clone().unwrap_or_default();
-        request.seed = self.seed;
-        request.rollout_id = self.rollout_id;
-        request.extra = self.extra.clone();
         request
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn call_settings_override_and_become_the_request() {
+        let predictor = LmConfig::default()
+            .temperature(0.2)
+            .max_tokens(100)
+            .stop(vec!["END".into()])
+            .extra("top_p", 0.9);
+        let call = LmConfig::default()
+            .temperature(0.9)
+            .seed(4)
+            .extra("top_k", 3);
+        let merged = predictor.merged(&call);
+        assert_eq!(merged.temperature, Some(0.9));
+        assert_eq!(merged.max_tokens, Some(100));
+        assert_eq!(merged.seed, Some(4));
+        assert_eq!(merged.stop, Some(vec!["END".to_owned()]));
+        assert_eq!(merged.extra.len(), 2);
+
+        let cleared = merged.merged(&LmConfig::default().stop(Vec::new()));
+        assert_eq!(
+            cleared.stop,
+            Some(Vec::new()),
+            "an empty list replaces the stops"
+        );
+
+        let request = merged.request(vec![Message::user("hi")]);
+        assert_eq!(request.params, merged.params);
+        assert_eq!(request.stop, vec!["END".to_owned()]);
+        assert!(LmConfig::default().request(Vec::new()).stop.is_empty());
     }
 }

@@ -25,7 +25,7 @@ use std::fmt;
 use serde_json::Value;
 
 use dspy_adapters::signature::SignatureSyntaxError;
-use dspy_adapters::{AdapterKind, FieldSpec, SignatureSpec};
+use dspy_adapters::{FieldSpec, IntoAdapter, SharedAdapter, SignatureSpec};
 
 use crate::example::Example;
 use crate::lm::SharedLm;
@@ -36,6 +36,11 @@ pub use config::{LmConfig, StructuredOutput};
 pub use id::PredictorId;
 
 /// DSPy's `dspy.Predict`: a signature, its demos, and the settings of its LM calls.
+///
+/// This is the *dynamic* predictor: its signature is a [`SignatureSpec`] (a string signature or
+/// one built at run time), inputs are [`Values`](dspy_adapters::Values), the result a
+/// [`Prediction`](crate::example::Prediction). For a `#[derive(Signature)]` struct use the
+/// typed [`typed::Predict<S>`](crate::typed::Predict), which wraps this one.
 ///
 /// Its state — instructions, field descriptions and prefixes, demos — is what optimizers change
 /// and what [`save`](crate::module::ModuleExt::save) writes.
@@ -57,7 +62,7 @@ pub struct Predict {
     demos: Vec<Example>,
     config: LmConfig,
     lm: Option<SharedLm>,
-    adapter: Option<AdapterKind>,
+    adapter: Option<SharedAdapter>,
     json_fallback: bool,
     pub(crate) extras: SavedExtras,
 }
@@ -83,7 +88,7 @@ impl Clone for Predict {
             demos: self.demos.clone(),
             config: self.config.clone(),
             lm: self.lm.clone(),
-            adapter: self.adapter,
+            adapter: self.adapter.clone(),
             json_fallback: self.json_fallback,
             extras: self.extras.clone(),
         }
@@ -116,7 +121,7 @@ impl fmt::Debug for Predict {
             .field("demos", &self.demos.len())
             .field("config", &self.config)
             .field("lm", &self.lm.as_ref().map(|lm| lm.model().to_string()))
-            .field("adapter", &self.adapter)
+            .field("adapter", &self.adapter.as_ref().map(|a| a.kind()))
             .finish()
     }
 }
@@ -147,9 +152,11 @@ impl Predict {
         self
     }
 
-    /// Uses `adapter` for this predictor's calls (over the scoped and global defaults).
-    pub fn with_adapter(mut self, adapter: AdapterKind) -> Predict {
-        self.adapter = Some(adapter);
+    /// Uses `adapter` for this predictor's calls (over the scoped and global defaults): an
+    /// [`AdapterKind`](dspy_adapters::AdapterKind) or any [`Adapter`](dspy_adapters::Adapter)
+    /// of your own.
+    pub fn with_adapter(mut self, adapter: impl IntoAdapter) -> Predict {
+        self.adapter = Some(adapter.into_adapter());
         self
     }
 
@@ -171,8 +178,9 @@ impl Predict {
         self
     }
 
-    /// Turns DSPy's JSON fallback on or off (on by default): when a Chat or XML completion
-    /// cannot be parsed, the call is made again with the JSON adapter.
+    /// Turns DSPy's JSON fallback on or off (on by default): when a completion cannot be
+    /// parsed by an adapter whose [`json_fallback`](dspy_adapters::Adapter::json_fallback) is
+    /// true (Chat, XML), the call is made again with the JSON adapter.
     pub fn with_json_fallback(mut self, enabled: bool) -> Predict {
         self.json_fallback = enabled;
         self
@@ -244,13 +252,18 @@ impl Predict {
     }
 
     /// The predictor's own adapter choice, if set.
-    pub fn adapter(&self) -> Option<AdapterKind> {
-        self.adapter
+    pub fn adapter(&self) -> Option<&SharedAdapter> {
+        self.adapter.as_ref()
     }
 
-    /// Sets or clears the predictor's own adapter choice.
-    pub fn set_adapter(&mut self, adapter: Option<AdapterKind>) {
-        self.adapter = adapter;
+    /// Sets the predictor's own adapter choice.
+    pub fn set_adapter(&mut self, adapter: impl IntoAdapter) {
+        self.adapter = Some(adapter.into_adapter());
+    }
+
+    /// Clears the predictor's own adapter choice: the scoped or global one applies again.
+    pub fn clear_adapter(&mut self) {
+        self.adapter = None;
     }
 
     /// Whether the JSON fallback is on.
@@ -258,12 +271,18 @@ impl Predict {
         self.json_fallback
     }
 
-    /// Clears the LM, demos and saved traces (DSPy's `reset`).
-    pub fn reset(&mut self) {
-        self.lm = None;
+    /// Clears the demos and the `traces` and `train` lists kept from a saved program, leaving
+    /// the LM and settings (what optimizers start a copy from).
+    pub fn clear_demos(&mut self) {
         self.demos.clear();
         self.extras.traces.clear();
         self.extras.train.clear();
+    }
+
+    /// Clears the LM, demos and saved traces (DSPy's `reset`).
+    pub fn reset(&mut self) {
+        self.lm = None;
+        self.clear_demos();
         self.extras.lm_state = None;
     }
 }

@@ -34,7 +34,7 @@
 use std::future::Future;
 use std::sync::RwLock;
 
-use dspy_adapters::AdapterKind;
+use dspy_adapters::{IntoAdapter, SharedAdapter};
 
 use crate::lm::SharedLm;
 
@@ -42,7 +42,7 @@ use crate::lm::SharedLm;
 #[derive(Debug)]
 struct Global {
     lm: Option<SharedLm>,
-    adapter: Option<AdapterKind>,
+    adapter: Option<SharedAdapter>,
     num_threads: usize,
     max_errors: usize,
 }
@@ -58,7 +58,7 @@ static GLOBAL: RwLock<Global> = RwLock::new(Global {
 #[derive(Debug, Clone, Default)]
 struct Scope {
     lm: Option<SharedLm>,
-    adapter: Option<AdapterKind>,
+    adapter: Option<SharedAdapter>,
 }
 
 tokio::task_local! {
@@ -89,9 +89,11 @@ pub fn clear_lm() {
     write(|g| g.lm = None);
 }
 
-/// Sets the global default adapter (DSPy's `dspy.configure(adapter=...)`); predictors use
-/// [`AdapterKind::Chat`] when none is set anywhere.
-pub fn configure_adapter(adapter: AdapterKind) {
+/// Sets the global default adapter (DSPy's `dspy.configure(adapter=...)`): an
+/// [`AdapterKind`](dspy_adapters::AdapterKind) or any [`Adapter`](dspy_adapters::Adapter);
+/// predictors use the Chat adapter when none is set anywhere.
+pub fn configure_adapter(adapter: impl IntoAdapter) {
+    let adapter = adapter.into_adapter();
     write(|g| g.adapter = Some(adapter));
 }
 
@@ -118,9 +120,11 @@ pub fn lm() -> Option<SharedLm> {
 }
 
 /// The adapter in effect here: the innermost [`with_adapter`] scope's, else the global one
-/// (`None` means predictors use their own choice or [`AdapterKind::Chat`]).
-pub fn adapter() -> Option<AdapterKind> {
-    current_scope().adapter.or_else(|| read(|g| g.adapter))
+/// (`None` means predictors use their own choice or the Chat adapter).
+pub fn adapter() -> Option<SharedAdapter> {
+    current_scope()
+        .adapter
+        .or_else(|| read(|g| g.adapter.clone()))
 }
 
 /// The default concurrency of evaluations and batches.
@@ -146,11 +150,11 @@ pub async fn with_lm<F: Future>(lm: SharedLm, fut: F) -> F::Output {
 /// use dspy_core::{adapters::AdapterKind, settings};
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let inside = settings::with_adapter(AdapterKind::Json, async { settings::adapter() }).await;
-/// assert_eq!(inside, Some(AdapterKind::Json));
+/// assert_eq!(inside.map(|a| a.kind()), Some(AdapterKind::Json));
 /// # });
 /// ```
-pub async fn with_adapter<F: Future>(adapter: AdapterKind, fut: F) -> F::Output {
+pub async fn with_adapter<F: Future>(adapter: impl IntoAdapter, fut: F) -> F::Output {
     let mut scope = current_scope();
-    scope.adapter = Some(adapter);
+    scope.adapter = Some(adapter.into_adapter());
     SCOPE.scope(scope, fut).await
 }

@@ -13,7 +13,6 @@
 //! were read and written back on save. The LM itself is not rebuilt from the file: give
 //! predictors their LM in code.
 
-mod cleandoc;
 mod error;
 
 use std::path::Path;
@@ -171,7 +170,7 @@ impl LoadedState {
             fields.push((text("prefix")?, text("description")?));
         }
         Ok(LoadedState {
-            instructions: cleandoc::cleandoc(instructions),
+            instructions: dspy_pytext::cleandoc(instructions),
             fields,
             demos,
             traces,

@@ -5,6 +5,8 @@ use std::ops::{Deref, DerefMut};
 
 use serde::{Deserialize, Serialize};
 
+use dspy_adapters::FieldSpec;
+
 use crate::example::Prediction;
 use crate::lm::SharedLm;
 use crate::predict::{self, CallOptions, LmConfig};
@@ -62,9 +64,11 @@ impl<O> DerefMut for WithReasoning<O> {
 /// before `S`'s outputs, and [`forward`](ChainOfThought::forward) returns both as a
 /// [`WithReasoning<S::Output>`](WithReasoning).
 ///
-/// It wraps (and dereferences to) a dynamic [`predict::ChainOfThought`]; as a [`Module`](crate::module::Module) its
-/// one predictor is named `predict`, so in a field `generate_answer` it is
-/// `generate_answer.predict`, as in DSPy.
+/// This is the *typed* chain of thought. It wraps (and dereferences to) the dynamic
+/// [`predict::ChainOfThought`]; as a [`Module`](crate::module::Module) its one predictor is
+/// named `predict`, so in a field `generate_answer` it is `generate_answer.predict`, as in
+/// DSPy. A custom rationale field ([`with_rationale`](ChainOfThought::with_rationale)) is
+/// what [`WithReasoning::reasoning`] holds.
 pub struct ChainOfThought<S: Signature> {
     inner: predict::ChainOfThought,
     signature: PhantomData<fn() -> S>,
@@ -76,7 +80,16 @@ impl<S: Signature> ChainOfThought<S> {
         ChainOfThought::from_dynamic(predict::ChainOfThought::new(S::spec()))
     }
 
-    /// Wraps a dynamic chain of thought whose signature is `S`'s with the `reasoning` output.
+    /// Chain of thought over `S` with a custom rationale field (DSPy's `rationale_field`):
+    /// the LM writes it first, and [`WithReasoning::reasoning`] holds it.
+    pub fn with_rationale(rationale: FieldSpec) -> ChainOfThought<S> {
+        ChainOfThought::from_dynamic(predict::ChainOfThought::with_rationale(
+            S::spec(),
+            rationale,
+        ))
+    }
+
+    /// Wraps a dynamic chain of thought whose signature is `S`'s with a rationale output first.
     pub fn from_dynamic(inner: predict::ChainOfThought) -> ChainOfThought<S> {
         ChainOfThought {
             inner,
@@ -119,7 +132,7 @@ impl<S: Signature> ChainOfThought<S> {
     ) -> Result<WithReasoning<S::Output>, Error> {
         let prediction = self.call_prediction(input, options).await?;
         let mut values = prediction.into_values();
-        let reasoning = match values.shift_remove("reasoning") {
+        let reasoning = match values.shift_remove(self.inner.rationale_name()) {
             Some(serde_json::Value::String(text)) => text,
             Some(serde_json::Value::Null) | None => String::new(),
             Some(other) => other.to_string(),

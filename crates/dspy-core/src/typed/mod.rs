@@ -37,7 +37,11 @@ macro_rules! typed_wrapper {
 
         impl<S: crate::signature::Signature> std::fmt::Debug for $name<S> {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.debug_tuple(stringify!($name)).field(&self.inner).finish()
+                let signature = std::any::type_name::<S>();
+                let signature = signature.rsplit("::").next().unwrap_or(signature);
+                f.debug_tuple(&format!("typed::{}<{signature}>", stringify!($name)))
+                    .field(&self.inner)
+                    .finish()
             }
         }
 

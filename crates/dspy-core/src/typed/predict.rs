@@ -2,7 +2,7 @@
 
 use std::marker::PhantomData;
 
-use dspy_adapters::AdapterKind;
+use dspy_adapters::IntoAdapter;
 
 use crate::example::{Example, Prediction};
 use crate::lm::SharedLm;
@@ -13,7 +13,8 @@ use crate::Error;
 /// DSPy's `dspy.Predict(QA)` with typed inputs and outputs: [`forward`](Predict::forward)
 /// takes `S::Input` and returns `S::Output`.
 ///
-/// It wraps (and dereferences to) a dynamic [`predict::Predict`] built from `S::spec()`, so
+/// This is the *typed* predictor. It wraps (and dereferences to) the dynamic
+/// [`predict::Predict`] built from `S::spec()`, so
 /// `demos()`, `set_demos`, `set_instructions`, `signature()`, `set_lm`, ... are the dynamic
 /// predictor's. As a [`Module`](crate::module::Module) it is named `self`, as a `Predict` is in DSPy.
 ///
@@ -80,7 +81,7 @@ impl<S: Signature> Predict<S> {
     }
 
     /// Uses `adapter` for this predictor's calls.
-    pub fn with_adapter(self, adapter: AdapterKind) -> Predict<S> {
+    pub fn with_adapter(self, adapter: impl IntoAdapter) -> Predict<S> {
         self.map(|p| p.with_adapter(adapter))
     }
 

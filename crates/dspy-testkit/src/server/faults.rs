@@ -63,21 +63,17 @@ impl FaultPlan {
     }
 }
 
-/// The fault of draw number `index`: a pure function of the seed and the index.
+/// The fault of draw number `index`: a pure function of the seed and the index (a generator
+/// seeded from both), so concurrent requests see the same plan in any arrival order.
 fn draw(seed: u64, index: u64, threshold: u64, faults: &[Fault]) -> Option<&Fault> {
-    let bits = mix(seed ^ mix(index.wrapping_add(0x9E37_79B9_7F4A_7C15)));
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let stream = rng.u64(..);
+    rng.seed(stream ^ index);
+    let bits = rng.u64(..);
     if bits >> 11 >= threshold {
         return None;
     }
-    let pick = mix(bits) % faults.len().max(1) as u64;
-    faults.get(pick as usize)
-}
-
-/// SplitMix64's finalizer: a fast, well-spread 64-bit mix.
-fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+    faults.get(rng.usize(..faults.len().max(1)))
 }
 
 #[cfg(test)]

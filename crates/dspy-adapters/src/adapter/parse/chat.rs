@@ -10,12 +10,12 @@
 
 use std::borrow::Cow;
 
+use dspy_pytext::{lstrip, splitlines, splitlines_with_breaks, strip};
 use serde_json::Value;
 
 use super::{error, finish};
 use crate::adapter::{AdapterKind, Values};
 use crate::value::parse_value;
-use crate::value::py_text::{is_py_space, py_strip, split_lines};
 use crate::{ParseError, ParseErrorKind, SignatureSpec};
 
 /// Parses a `ChatAdapter` completion into `spec`'s outputs.
@@ -25,7 +25,7 @@ pub(crate) fn parse_chat(spec: &SignatureSpec, completion: &str) -> Result<Value
     let mut open: Option<Section<'_>> = None;
     let mut pos = 0;
     let mut prev_break = "";
-    for (line, line_break) in split_lines(completion) {
+    for (line, line_break) in splitlines_with_breaks(completion) {
         let start = pos;
         pos += line.len() + line_break.len();
         if let Some((name, first)) = header(line) {
@@ -85,12 +85,7 @@ fn take_section(
         if section.lf_only {
             Cow::Borrowed(raw)
         } else {
-            Cow::Owned(
-                split_lines(raw)
-                    .map(|(line, _)| line)
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            )
+            Cow::Owned(splitlines(raw).collect::<Vec<_>>().join("\n"))
         }
     });
     let joined: Cow<'_, str> = match (section.first, body) {
@@ -98,7 +93,7 @@ fn take_section(
         ("", Some(body)) => body,
         (first, Some(body)) => Cow::Owned(format!("{first}\n{body}")),
     };
-    let text = py_strip(&joined);
+    let text = strip(&joined);
     let field = &spec.outputs()[index];
     match parse_value(text, &field.ty) {
         Ok(value) => {
@@ -130,7 +125,7 @@ fn header(line: &str) -> Option<(&str, &str)> {
         Some(b'[' | b' ' | b'\t' | 0x0b | 0x0c | 0x1c..=0x1f | 0x80..) => {}
         _ => return None,
     }
-    let indented = line.trim_start_matches(is_py_space);
+    let indented = lstrip(line);
     let after = indented.strip_prefix("[[ ## ")?;
     let name_len = after.find(|c: char| !is_word(c)).unwrap_or(after.len());
     if name_len == 0 {
@@ -149,7 +144,7 @@ fn header(line: &str) -> Option<(&str, &str)> {
             .nth(marker_chars)
             .map_or("", |(i, _)| &line[i..])
     };
-    Some((name, py_strip(rest)))
+    Some((name, strip(rest)))
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //! the same schema shapes, see [`Shape`]), which then goes through `parse_value`, falling back
 //! to plain validation. For a union, the union itself and then each member is tried in turn.
 
+use dspy_pytext::strip;
 use roxmltree::{Document, Node};
 use serde_json::{Map, Value};
 
@@ -14,7 +15,6 @@ use super::{error, finish};
 use crate::adapter::{AdapterKind, Values};
 use crate::render::py_repr::py_str;
 use crate::signature::LiteralValue;
-use crate::value::py_text::py_strip;
 use crate::value::{parse_json_value, union_members, validate, ValueError};
 use crate::{FieldType, ParseError, ParseErrorKind, SignatureSpec};
 
@@ -186,7 +186,7 @@ fn to_value(elements: &[Node<'_, '_>], shape: Shape<'_>, depth: usize) -> Result
         let has_children = first.children().any(|c| c.is_element());
         if members.contains(&&FieldType::None)
             && !has_children
-            && py_strip(&element_text(first)).is_empty()
+            && strip(&element_text(first)).is_empty()
         {
             return Ok(Value::Null);
         }
@@ -213,7 +213,7 @@ fn to_value(elements: &[Node<'_, '_>], shape: Shape<'_>, depth: usize) -> Result
         if let [only] = elements.as_slice() {
             if !only.children().any(|c| c.is_element()) {
                 let text = element_text(*only);
-                let text = py_strip(&text);
+                let text = strip(&text);
                 if text.is_empty() {
                     return Ok(Value::Array(Vec::new()));
                 }
@@ -243,12 +243,12 @@ fn to_value(elements: &[Node<'_, '_>], shape: Shape<'_>, depth: usize) -> Result
     }
     let children = group_children(first);
     if children.is_empty() {
-        if matches!(kind, Kind::Object) && py_strip(&element_text(first)).is_empty() {
+        if matches!(kind, Kind::Object) && strip(&element_text(first)).is_empty() {
             return Ok(Value::Object(Map::new()));
         }
         let mut texts: Vec<Value> = elements
             .iter()
-            .map(|e| Value::String(py_strip(&element_text(*e)).to_owned()))
+            .map(|e| Value::String(strip(&element_text(*e)).to_owned()))
             .collect();
         return Ok(if texts.len() == 1 {
             texts.remove(0)

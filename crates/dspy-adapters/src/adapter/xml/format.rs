@@ -41,7 +41,7 @@ impl Style for XmlAdapter {
                 Entry::of(values, &field.name, missing),
             );
         }
-        layout::strip_in_place(&mut out);
+        dspy_pytext::strip_in_place(&mut out);
         out
     }
 }

@@ -44,12 +44,7 @@ pub(crate) fn title_from_name(name: &str) -> String {
         previous_is_cased = is_cased(c);
     }
     let spaced = out.replace('_', " ");
-    spaced.trim_matches(is_py_space).to_string()
-}
-
-/// Python's `str.isspace` for one character.
-fn is_py_space(c: char) -> bool {
-    c.is_whitespace() || ('\u{1C}'..='\u{1F}').contains(&c)
+    dspy_pytext::strip(&spaced).to_string()
 }
 
 /// Unicode's `Cased` property (lowercase, uppercase or titlecase letters and the like).

@@ -3,9 +3,7 @@
 use super::py_unicode;
 
 /// Python's `str.isspace()` for one character.
-pub(super) fn is_space(c: char) -> bool {
-    c.is_whitespace() || matches!(c, '\u{1c}'..='\u{1f}')
-}
+pub(super) use dspy_pytext::is_space;
 
 /// Python's `str.isalpha()` for one character.
 pub(super) fn is_alpha(c: char) -> bool {
@@ -21,7 +19,7 @@ pub(super) fn is_alnum(c: char) -> bool {
     if c.is_ascii() {
         c.is_ascii_alphanumeric()
     } else {
-        in_ranges(py_unicode::ALNUM, c)
+        is_alpha(c) || is_digit(c) || in_ranges(py_unicode::OTHER_NUMERIC, c)
     }
 }
 
@@ -34,20 +32,12 @@ pub(super) fn is_digit(c: char) -> bool {
     }
 }
 
-/// Whether `c` lies in one of the sorted inclusive ranges `[first, last, first, last, ...]`.
-fn in_ranges(ranges: &[u32], c: char) -> bool {
+/// Whether `c` lies in one of the sorted inclusive ranges `(first, last)`.
+fn in_ranges(ranges: &[(u32, u32)], c: char) -> bool {
     let cp = u32::from(c);
-    // The number of ranges starting at or before `cp`.
-    let (mut lo, mut hi) = (0, ranges.len() / 2);
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        if ranges.get(2 * mid).is_some_and(|&first| first <= cp) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    lo > 0 && ranges.get(2 * lo - 1).is_some_and(|&last| cp <= last)
+    // The number of ranges starting at or before `cp`: `cp` can only be in the last of them.
+    let n = ranges.partition_point(|&(first, _)| first <= cp);
+    n > 0 && ranges.get(n - 1).is_some_and(|&(_, last)| cp <= last)
 }
 
 /// The quote characters json_repair accepts around strings.

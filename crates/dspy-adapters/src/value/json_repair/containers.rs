@@ -7,6 +7,7 @@ use super::chars::{
 };
 use super::parser::{Ctx, Parser};
 use super::py_value::{empty_string, strictly_empty};
+use super::scan::{Scanned, Scanner};
 use super::MAX_DEPTH;
 
 /// The result of reading an object's members.
@@ -337,26 +338,17 @@ impl Parser {
         if body.is_empty() {
             return EmptyObjectRepair::Keep;
         }
-        let mut in_quote: Option<char> = None;
-        let mut backslashes = 0usize;
-        for &c in body {
-            if c == '\\' {
-                backslashes += 1;
-                continue;
-            }
-            let escaped = backslashes & 1 == 1;
-            if let Some(q) = in_quote {
-                if c == q && !escaped {
-                    in_quote = None;
-                }
-            } else if is_quote(c) && !escaped {
-                in_quote = Some(c);
-            } else if c == ':' && !escaped {
-                return EmptyObjectRepair::Keep;
-            }
-            backslashes = 0;
+        let mut scanner = Scanner::lenient();
+        // Every character goes through the scanner; the first unescaped `:` outside quotes
+        // makes it an object.
+        let has_colon = body
+            .iter()
+            .any(|&c| scanner.step(c) == (Scanned::Code { escaped: false }) && c == ':');
+        if has_colon {
+            EmptyObjectRepair::Keep
+        } else {
+            EmptyObjectRepair::Array
         }
-        EmptyObjectRepair::Array
     }
 
     fn complete_object(&mut self, mut obj: Map<String, Value>) -> Value {
@@ -484,35 +476,15 @@ fn merge_rows(prev: &mut Vec<Value>, mut new_items: Vec<Value>, shape: &mut RowS
 /// Removes `#`, `//` and `/* */` comments outside quotes.
 fn strip_comments(body: &[char]) -> Vec<char> {
     let mut out = Vec::with_capacity(body.len());
-    let mut in_quote: Option<char> = None;
-    let mut backslashes = 0usize;
+    let mut scanner = Scanner::lenient();
     let mut i = 0;
     while let Some(&c) = body.get(i) {
         let next = body.get(i + 1).copied();
-        if c == '\\' {
-            backslashes += 1;
+        if !matches!(scanner.step(c), Scanned::Code { .. }) {
             out.push(c);
             i += 1;
             continue;
         }
-        let escaped = backslashes & 1 == 1;
-        if let Some(q) = in_quote {
-            out.push(c);
-            if c == q && !escaped {
-                in_quote = None;
-            }
-            backslashes = 0;
-            i += 1;
-            continue;
-        }
-        if is_quote(c) && !escaped {
-            in_quote = Some(c);
-            out.push(c);
-            backslashes = 0;
-            i += 1;
-            continue;
-        }
-        backslashes = 0;
         if c == '#' || (c == '/' && next == Some('/')) {
             i += if c == '/' { 2 } else { 1 };
             while body.get(i).is_some_and(|&c| c != '\n' && c != '\r') {

@@ -21,13 +21,15 @@
 // The code is split by concept: `chars` (Python's character classes), `py_value`
 // (Python-like values), `strict` (Python's `json` module), `parser` (the repairing parser's
 // state and cursor), `top_level` and `values` (what it reads at the top and value by
-// value), `containers` (arrays and objects), `strings`, and `py_unicode` (Unicode tables).
+// value), `containers` (arrays and objects), `strings`, `scan` (stepping over strings and
+// escapes in look-aheads), and `py_unicode` (Unicode tables).
 
 mod chars;
 mod containers;
 mod parser;
 mod py_unicode;
 mod py_value;
+mod scan;
 mod strict;
 mod strings;
 #[cfg(test)]
@@ -72,4 +74,42 @@ pub fn loads(text: &str) -> Value {
         return value;
     }
     Parser::new(chars).parse()
+}
+
+/// Repairs text that is meant to be one JSON object or array, such as an LM's tool-call
+/// arguments, possibly cut off mid-stream. `None` when it is not: unless `text`, after
+/// whitespace and an optional Markdown code fence (```` ```json ````), starts with `{` or `[`,
+/// it is prose, where [`loads`] would pick out fragments and drop the rest.
+///
+/// The body is read with [`loads`], so trailing commas, unclosed strings, objects and arrays,
+/// single quotes and the rest are repaired as json_repair does; a lone backslash at the very
+/// end (half of an escape that was cut off) is dropped first.
+///
+/// ```
+/// use dspy_adapters::value::json_repair::repair_container;
+/// use serde_json::json;
+///
+/// assert_eq!(repair_container(r#"{"q": "rust", }"#), Some(json!({"q": "rust"})));
+/// assert_eq!(repair_container(r#"{"a": [1, 2"#), Some(json!({"a": [1, 2]})));
+/// assert_eq!(repair_container("```json\n{\"a\": \"x\\"), Some(json!({"a": "x"})));
+/// assert_eq!(repair_container("search {rust}"), None);
+/// ```
+pub fn repair_container(text: &str) -> Option<Value> {
+    let text = text.trim();
+    let body = match text.strip_prefix("```") {
+        Some(rest) => {
+            let rest = rest.strip_prefix("json").unwrap_or(rest);
+            rest.trim_end().strip_suffix("```").unwrap_or(rest).trim()
+        }
+        None => text,
+    };
+    if !body.starts_with(['{', '[']) {
+        return None;
+    }
+    let backslashes = body.len() - body.trim_end_matches('\\').len();
+    let body = match body.strip_suffix('\\') {
+        Some(cut) if backslashes % 2 == 1 => cut,
+        _ => body,
+    };
+    Some(loads(body))
 }

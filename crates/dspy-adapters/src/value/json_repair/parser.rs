@@ -4,6 +4,7 @@
 use std::cell::{Cell, RefCell};
 
 use super::chars::{is_space, one_of};
+use super::scan::{Scanned, Scanner};
 use super::EDIT_BUDGET;
 
 /// Where the parser is: json_repair's context stack.
@@ -65,16 +66,11 @@ struct SkipIndex {
 impl SkipIndex {
     fn build(s: &[char], targets: &[char]) -> Self {
         let mut good = Vec::new();
-        let mut backslashes = 0usize;
+        let mut scanner = Scanner::escapes();
         for (i, &c) in s.iter().enumerate() {
-            if c == '\\' {
-                backslashes += 1;
-                continue;
-            }
-            if backslashes & 1 == 0 && targets.contains(&c) {
+            if scanner.step(c) == (Scanned::Code { escaped: false }) && targets.contains(&c) {
                 good.push(i);
             }
-            backslashes = 0;
         }
         SkipIndex {
             targets: targets.to_vec(),
@@ -228,38 +224,28 @@ impl Parser {
         let here = self.index as isize;
         let len = self.len();
         let start = self.abs(idx).max(0) as usize;
-        let limit = start.saturating_add(NAIVE_SCAN).min(len);
+        let limit = start.saturating_add(NAIVE_SCAN);
+        let mut scanner = Scanner::escapes();
         let mut i = start;
-        let mut backslashes = 0usize;
-        while i < limit {
-            let c = self.s.get(i).copied().unwrap_or('\\');
-            if c == '\\' {
-                backslashes += 1;
-            } else {
-                if targets.contains(&c) && backslashes & 1 == 0 {
+        // Scan up to `limit`, and on to the end of a backslash run in progress there: its
+        // parity counts from `start`.
+        while let Some(&c) = self.s.get(i) {
+            if let Scanned::Code { escaped } = scanner.step(c) {
+                if !escaped && targets.contains(&c) {
                     return i as isize - here;
                 }
-                backslashes = 0;
+                if i >= limit {
+                    // Past `i`, every backslash run starts after `start`, so whether a target
+                    // counts depends only on its own position: look it up.
+                    return match self.next_unescaped(targets, i + 1) {
+                        Some(m) => m as isize - here,
+                        None => len as isize - here,
+                    };
+                }
             }
             i += 1;
         }
-        // Finish the backslash run in progress: its parity counts from `start`.
-        while self.s.get(i) == Some(&'\\') {
-            i += 1;
-            backslashes += 1;
-        }
-        let Some(&c) = self.s.get(i) else {
-            return len as isize - here;
-        };
-        if targets.contains(&c) && backslashes & 1 == 0 {
-            return i as isize - here;
-        }
-        // Past `i`, every backslash run starts after `start`, so whether a target counts
-        // depends only on its own position: look it up.
-        match self.next_unescaped(targets, i + 1) {
-            Some(m) => m as isize - here,
-            None => len as isize - here,
-        }
+        len as isize - here
     }
 
     /// The first position at or after `from` holding one of `targets` after an even run of

@@ -35,6 +35,31 @@ enum Open {
     Object(Map<String, Value>, String),
 }
 
+impl Open {
+    /// Adds a value that was read inside this container; returns the character that closes
+    /// it.
+    fn add(&mut self, value: Value) -> char {
+        match self {
+            Open::Array(items) => {
+                items.push(value);
+                ']'
+            }
+            Open::Object(map, key) => {
+                map.insert(std::mem::take(key), value);
+                '}'
+            }
+        }
+    }
+
+    /// The finished container.
+    fn take(&mut self) -> Value {
+        match self {
+            Open::Array(items) => Value::Array(std::mem::take(items)),
+            Open::Object(map, _) => Value::Object(std::mem::take(map)),
+        }
+    }
+}
+
 impl Decoder<'_> {
     fn peek(&self) -> Option<char> {
         self.s.get(self.pos).copied()
@@ -92,43 +117,26 @@ impl Decoder<'_> {
             };
             // Put the value in its container; close the containers that end here.
             loop {
-                match stack.last_mut() {
-                    None => return Some(value),
-                    Some(Open::Array(items)) => {
-                        items.push(value);
+                let Some(open) = stack.last_mut() else {
+                    return Some(value);
+                };
+                let close = open.add(value);
+                self.skip_ws();
+                match self.peek()? {
+                    ',' => {
+                        self.pos += 1;
                         self.skip_ws();
-                        match self.peek()? {
-                            ',' => {
-                                self.pos += 1;
-                                self.skip_ws();
-                                break;
-                            }
-                            ']' => {
-                                self.pos += 1;
-                                value = Value::Array(std::mem::take(items));
-                                stack.pop();
-                            }
-                            _ => return None,
+                        if let Open::Object(_, key) = open {
+                            *key = self.key()?;
                         }
+                        break;
                     }
-                    Some(Open::Object(map, key)) => {
-                        map.insert(std::mem::take(key), value);
-                        self.skip_ws();
-                        match self.peek()? {
-                            ',' => {
-                                self.pos += 1;
-                                self.skip_ws();
-                                *key = self.key()?;
-                                break;
-                            }
-                            '}' => {
-                                self.pos += 1;
-                                value = Value::Object(std::mem::take(map));
-                                stack.pop();
-                            }
-                            _ => return None,
-                        }
+                    c if c == close => {
+                        self.pos += 1;
+                        value = open.take();
+                        stack.pop();
                     }
+                    _ => return None,
                 }
             }
         }

@@ -169,13 +169,19 @@ fn character_classes_follow_python() {
 
 #[test]
 fn unicode_tables_are_sorted_ranges() {
-    for table in [py_unicode::ALPHA, py_unicode::ALNUM, py_unicode::DIGIT] {
-        assert_eq!(table.len() % 2, 0);
-        assert!(table.windows(2).all(|w| w[0] <= w[1]));
-        assert!(table
-            .chunks(2)
-            .zip(table.chunks(2).skip(1))
-            .all(|(a, b)| a[1] + 1 < b[0]));
+    for table in [
+        py_unicode::ALPHA,
+        py_unicode::DIGIT,
+        py_unicode::OTHER_NUMERIC,
+    ] {
+        assert!(table.iter().all(|&(first, last)| first <= last));
+        assert!(table.windows(2).all(|w| w[0].1 + 1 < w[1].0));
+    }
+    // `isalnum` adds OTHER_NUMERIC to `isalpha` and `isdigit`, which it does not overlap.
+    for &(first, last) in py_unicode::OTHER_NUMERIC {
+        for c in (first..=last).filter_map(char::from_u32) {
+            assert!(is_alnum(c) && !is_alpha(c) && !is_digit(c), "{c:?}");
+        }
     }
 }
 
@@ -249,4 +255,30 @@ fn json_value() -> impl Strategy<Value = Value> {
                 .prop_map(|pairs| Value::Object(pairs.into_iter().collect())),
         ]
     })
+}
+
+#[test]
+fn repair_container_reads_objects_and_arrays_only() {
+    assert_eq!(repair_container(" [1, 2,"), Some(json!([1, 2])));
+    assert_eq!(repair_container("{'a': True}"), Some(json!({"a": true})));
+    // The closing fence is not read into a cut-off string.
+    assert_eq!(
+        repair_container("```json\n{\"a\": \"x\n```"),
+        Some(json!({"a": "x"}))
+    );
+    // Only half an escape is dropped: `\\` is a whole one.
+    assert_eq!(repair_container(r#"{"a": "x\\"#), Some(json!({"a": "x\\"})));
+    assert_eq!(
+        repair_container(r#"{"a": "x\\\"#),
+        Some(json!({"a": "x\\"}))
+    );
+    for prose in [
+        "",
+        "search {rust}",
+        "see [1]",
+        "\"a\": 1}",
+        "```\nnot json\n```",
+    ] {
+        assert_eq!(repair_container(prose), None, "{prose:?}");
+    }
 }

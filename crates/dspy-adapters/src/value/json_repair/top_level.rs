@@ -5,6 +5,7 @@ use serde_json::Value;
 use super::chars::{closer_of, is_space};
 use super::parser::Parser;
 use super::py_value::{empty_string, same_shape, truthy};
+use super::scan::{Scanned, Scanner};
 use super::strict;
 
 impl Parser {
@@ -61,21 +62,12 @@ impl Parser {
             return true;
         }
         let mut stack: Vec<char> = Vec::new();
-        let mut in_string = false;
-        let mut escaped = false;
+        let mut scanner = Scanner::json();
         for (i, &c) in self.s.iter().enumerate() {
-            if in_string {
-                if escaped {
-                    escaped = false;
-                } else if c == '\\' {
-                    escaped = true;
-                } else if c == '"' {
-                    in_string = false;
-                }
+            if !matches!(scanner.step(c), Scanned::Code { .. }) {
                 continue;
             }
             match c {
-                '"' => in_string = true,
                 '{' | '[' => stack.push(c),
                 '}' | ']' => {
                     match stack.pop() {

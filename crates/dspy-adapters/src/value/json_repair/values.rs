@@ -5,6 +5,7 @@ use serde_json::Value;
 use super::chars::{is_alpha, is_digit, is_quote, is_space, one_of};
 use super::parser::{Ctx, Parser};
 use super::py_value::{empty_string, py_float, py_int};
+use super::scan::{Scanned, Scanner};
 
 impl Parser {
     pub(super) fn parse_json(&mut self) -> Value {
@@ -136,8 +137,7 @@ impl Parser {
         let mut parens = 0usize;
         let mut brackets = 0usize;
         let mut braces = 0usize;
-        let mut in_quote: Option<char> = None;
-        let mut backslashes = 0usize;
+        let mut scanner = Scanner::lenient();
         let mut saw_content = false;
         let first = self.index + 1;
         let limit = first.saturating_add(self.work_budget.get());
@@ -151,23 +151,14 @@ impl Parser {
                 break true;
             }
             i += 1;
-            if c == '\\' {
-                backslashes += 1;
-                continue;
-            }
-            let escaped = backslashes & 1 == 1;
-            backslashes = 0;
-            if let Some(q) = in_quote {
-                if c == q && !escaped {
-                    in_quote = None;
-                }
-                continue;
-            }
             let top = parens == 0 && brackets == 0 && braces == 0;
-            if is_quote(c) && !escaped {
-                in_quote = Some(c);
-                saw_content = saw_content || top;
-                continue;
+            match scanner.step(c) {
+                Scanned::Code { .. } => {}
+                Scanned::OpenQuote => {
+                    saw_content = saw_content || top;
+                    continue;
+                }
+                Scanned::Skip => continue,
             }
             if !is_space(c) && c != ',' && c != ')' && top {
                 saw_content = true;
@@ -230,8 +221,7 @@ impl Parser {
         let mut parens: isize = 0;
         let mut brackets = 0usize;
         let mut braces = 0usize;
-        let mut in_quote: Option<char> = None;
-        let mut backslashes = 0usize;
+        let mut scanner = Scanner::lenient();
         let first = self.index + 1;
         let limit = first.saturating_add(self.work_budget.get());
         let mut i = first;
@@ -244,20 +234,7 @@ impl Parser {
                 break false;
             }
             i += 1;
-            if c == '\\' {
-                backslashes += 1;
-                continue;
-            }
-            let escaped = backslashes & 1 == 1;
-            backslashes = 0;
-            if let Some(q) = in_quote {
-                if c == q && !escaped {
-                    in_quote = None;
-                }
-                continue;
-            }
-            if is_quote(c) && !escaped {
-                in_quote = Some(c);
+            if !matches!(scanner.step(c), Scanned::Code { .. }) {
                 continue;
             }
             match c {

@@ -1,9 +1,9 @@
 //! Scalars: ints, floats and bools, with pydantic's lax coercions from strings and numbers.
 
+use dspy_pytext::strip;
 use serde_json::{Number, Value};
 
 use super::{fail, Checked, Exactness, State};
-use crate::value::py_text::py_strip;
 
 pub(super) fn check_int(value: &Value, state: &mut State) -> Checked {
     match value {
@@ -72,7 +72,7 @@ pub(super) enum IntParse {
 /// pydantic's str → int: surrounding whitespace ignored, an optional sign, ASCII digits with
 /// single `_` between them, and optionally `.` followed by zeros only (`"3.000"`).
 pub(super) fn parse_int_str(s: &str) -> Option<IntParse> {
-    let s = py_strip(s);
+    let s = strip(s);
     let (negative, body) = match s.as_bytes().first()? {
         b'-' => (true, &s[1..]),
         b'+' => (false, &s[1..]),
@@ -153,7 +153,7 @@ fn finite_float(x: f64, input: &Value) -> Checked {
 /// pydantic's str → float (Python's `float()` grammar with ASCII digits): surrounding
 /// whitespace ignored, `_` allowed between digits, `inf`/`nan` spelled any case.
 fn parse_float_str(s: &str) -> Option<f64> {
-    let s = py_strip(s);
+    let s = strip(s);
     let b = s.as_bytes();
     if b.iter().enumerate().any(|(i, &c)| {
         c == b'_'

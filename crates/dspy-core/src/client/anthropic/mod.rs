@@ -4,15 +4,15 @@ mod wire;
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use futures_util::future::try_join_all;
 use futures_util::stream::Stream;
 use reqwest::header::{HeaderMap, HeaderValue};
 
-use super::credentials::{self, process_env};
-use super::http::{self, Endpoint, Route};
-use super::model::{wire_model, Provider};
+use super::connection::{encode_json, ClientSetup, Connection};
+use super::http::{self, Route};
+use super::model::Provider;
+use super::options::{http_setters, HttpOptions};
 use super::secret::ApiKey;
 use crate::lm::{BoxFuture, LanguageModel, LmError, LmRequest, LmResponse};
 
@@ -51,10 +51,8 @@ pub struct AnthropicClient {
 }
 
 struct Inner {
-    name: String,
-    prefix: String,
-    wire_name: String,
-    endpoint: Endpoint,
+    /// Names and endpoint.
+    connection: Connection,
     max_tokens: u32,
 }
 
@@ -69,7 +67,7 @@ impl AnthropicClient {
 
     /// The Messages URL (without credentials).
     pub fn endpoint(&self) -> &str {
-        self.inner.endpoint.label()
+        self.inner.connection.endpoint.label()
     }
 
     /// Streams the text as it is generated (`content_block_delta` text deltas), ending at
@@ -81,44 +79,29 @@ impl AnthropicClient {
         &self,
         request: LmRequest,
     ) -> impl Stream<Item = Result<String, LmError>> + Send + 'static {
-        let inner = self.inner.clone();
-        let endpoint = inner.endpoint.label().clone();
-        let timeout = inner.endpoint.timeout();
-        let key = inner.endpoint.key().cloned();
         let forced = wire::forced_tool(&request).is_some();
-        let open: BoxFuture<'static, _> = Box::pin(async move {
-            let body = inner.encode(&request, true)?;
-            inner.endpoint.open(body).await
-        });
-        http::text_stream(open, endpoint, timeout, move |event| {
-            wire::decode_stream_event(event, forced, key.as_ref())
+        let body = self.inner.encode(&request, true);
+        self.inner.connection.stream(body, move |event, key| {
+            wire::decode_stream_event(event, forced, key)
         })
     }
 }
 
 impl Inner {
     fn encode(&self, request: &LmRequest, stream: bool) -> Result<Vec<u8>, LmError> {
-        let model = match &request.model {
-            Some(name) => wire_model(name, &self.prefix),
-            None => &self.wire_name,
-        };
-        let body = wire::MessagesBody {
-            model,
+        encode_json(&wire::MessagesBody {
+            model: self.connection.model_for(request),
             request,
             max_tokens: self.max_tokens,
             stream,
-        };
-        serde_json::to_vec(&body)
-            .map_err(|e| LmError::config(format!("could not encode the request as JSON: {e}")))
+        })
     }
 
     async fn call_once(&self, body: Vec<u8>, forced: Option<&str>) -> Result<LmResponse, LmError> {
-        let key = self.endpoint.key();
-        self.endpoint
-            .post(body, |bytes| {
-                wire::decode_response(bytes, &self.wire_name, forced, key)
-            })
-            .await
+        let decode = |bytes: &[u8], model: &str, key: Option<&ApiKey>| {
+            wire::decode_response(bytes, model, forced, key)
+        };
+        self.connection.post(body, decode).await
     }
 }
 
@@ -144,17 +127,15 @@ impl LanguageModel for AnthropicClient {
     }
 
     fn model(&self) -> &str {
-        &self.inner.name
+        &self.inner.connection.name
     }
 }
 
 impl fmt::Debug for AnthropicClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AnthropicClient")
-            .field("model", &self.inner.name)
-            .field("endpoint", &self.inner.endpoint)
-            .field("max_tokens", &self.inner.max_tokens)
-            .finish()
+        let mut out = f.debug_struct("AnthropicClient");
+        self.inner.connection.debug_fields(&mut out);
+        out.field("max_tokens", &self.inner.max_tokens).finish()
     }
 }
 
@@ -162,56 +143,35 @@ impl fmt::Debug for AnthropicClient {
 #[derive(Clone)]
 #[must_use]
 pub struct AnthropicBuilder {
-    model: String,
-    name: Option<String>,
-    api_key: Option<ApiKey>,
-    base_url: Option<String>,
-    timeout: Duration,
+    setup: ClientSetup,
     max_tokens: u32,
-    headers: Vec<(String, String)>,
-    http: Option<reqwest::Client>,
-    read_env: bool,
 }
 
 impl AnthropicBuilder {
     fn new(model: String) -> AnthropicBuilder {
         AnthropicBuilder {
-            model,
-            name: None,
-            api_key: None,
-            base_url: None,
-            timeout: http::DEFAULT_TIMEOUT,
+            setup: ClientSetup::new(model, Provider::Anthropic),
             max_tokens: DEFAULT_MAX_TOKENS,
-            headers: Vec::new(),
-            http: None,
-            read_env: true,
         }
     }
 
     /// Settings already resolved by [`ClientBuilder`](crate::client::ClientBuilder): no environment.
-    pub(crate) fn resolved(mut self, name: String) -> AnthropicBuilder {
-        self.name = Some(name);
-        self.read_env = false;
+    pub(crate) fn resolved(mut self, name: String, options: HttpOptions) -> AnthropicBuilder {
+        self.setup.resolved(Provider::Anthropic, name, options);
         self
     }
 
-    /// The API key (sent as `x-api-key`).
-    pub fn api_key(mut self, key: impl Into<ApiKey>) -> Self {
-        self.api_key = Some(key.into());
-        self
-    }
-
-    /// The base URL (default `https://api.anthropic.com`); `/v1/messages` is appended (just
-    /// `/messages` when it already ends in `/v1`).
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
-        self
-    }
-
-    /// The deadline of one call, connection to last byte (default 600 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
+    http_setters! {
+        setup.http;
+        /// Sent as `x-api-key`.
+        api_key;
+        /// The default is `https://api.anthropic.com`; `/v1/messages` is appended (just
+        /// `/messages` when it already ends in `/v1`).
+        base_url;
+        timeout;
+        /// E.g. `anthropic-beta`.
+        header;
+        http_client;
     }
 
     /// `max_tokens` for requests that don't set it (default [`DEFAULT_MAX_TOKENS`]).
@@ -220,67 +180,29 @@ impl AnthropicBuilder {
         self
     }
 
-    /// An extra header on every request (e.g. `anthropic-beta`). Values are treated as secrets.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.headers.push((name.into(), value.into()));
-        self
-    }
-
-    /// Uses this HTTP client instead of the process-wide shared one.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
-        self
-    }
-
     /// The DSPy-style name [`LanguageModel::model`] returns (default `anthropic/<model>`).
     pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
+        self.setup.name = Some(name.into());
         self
     }
 
     /// Builds the client. Fails with [`LmError::Config`] when Anthropic's API is used without a
     /// key, or the base URL or a header is invalid.
     pub fn build(self) -> Result<AnthropicClient, LmError> {
-        let prefix = match &self.name {
-            Some(name) => name.split_once('/').map_or("", |(p, _)| p).to_owned(),
-            None => Provider::Anthropic.prefix().to_owned(),
-        };
-        let model = wire_model(&self.model, &prefix).to_owned();
-        let name = self.name.unwrap_or_else(|| format!("{prefix}/{model}"));
-        let no_env = |_: &str| None;
-        let env: &dyn Fn(&str) -> Option<String> =
-            if self.read_env { &process_env } else { &no_env };
-        let resolved = credentials::resolve(
-            Provider::Anthropic,
-            &name,
-            self.api_key,
-            self.base_url.into_iter().collect(),
-            env,
-        )?;
-        let base = resolved.base_urls.first().cloned().unwrap_or_default();
-        let mut headers = HeaderMap::new();
-        if let Some(key) = &resolved.api_key {
-            headers.insert("x-api-key", http::secret_header(key.expose())?);
-        }
-        headers.insert(
-            "anthropic-version",
-            HeaderValue::from_static(ANTHROPIC_VERSION),
-        );
-        http::extra_headers(&mut headers, &self.headers)?;
-        let endpoint = Endpoint::new(
-            &base,
-            Route::AnthropicMessages,
-            headers,
-            self.timeout,
-            resolved.api_key,
-            self.http,
-        )?;
+        let connection = self.setup.connect(Route::AnthropicMessages, |key| {
+            let mut headers = HeaderMap::new();
+            if let Some(key) = key {
+                headers.insert("x-api-key", http::secret_header(key.expose())?);
+            }
+            headers.insert(
+                "anthropic-version",
+                HeaderValue::from_static(ANTHROPIC_VERSION),
+            );
+            Ok(headers)
+        })?;
         Ok(AnthropicClient {
             inner: Arc::new(Inner {
-                name,
-                prefix,
-                wire_name: model,
-                endpoint,
+                connection,
                 max_tokens: self.max_tokens,
             }),
         })
@@ -289,15 +211,8 @@ impl AnthropicBuilder {
 
 impl fmt::Debug for AnthropicBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let header_names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
-        f.debug_struct("AnthropicBuilder")
-            .field("model", &self.model)
-            .field("name", &self.name)
-            .field("api_key", &self.api_key)
-            .field("base_url", &self.base_url)
-            .field("timeout", &self.timeout)
-            .field("max_tokens", &self.max_tokens)
-            .field("headers", &header_names)
-            .finish()
+        let mut out = f.debug_struct("AnthropicBuilder");
+        self.setup.debug_fields(&mut out);
+        out.field("max_tokens", &self.max_tokens).finish()
     }
 }

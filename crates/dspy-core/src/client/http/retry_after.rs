@@ -1,6 +1,6 @@
 //! `Retry-After` (delay in seconds or an HTTP date) and OpenAI's `retry-after-ms`.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use reqwest::header::HeaderMap;
 
@@ -34,59 +34,17 @@ fn parse_seconds(text: &str) -> Option<Duration> {
     Some(Duration::from_secs_f64(secs.min(86_400.0)))
 }
 
-const MONTHS: [&str; 12] = [
-    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-];
-
-/// Parses the three HTTP date formats of RFC 9110: IMF-fixdate (`Sun, 06 Nov 1994 08:49:37
-/// GMT`), RFC 850 (`Sunday, 06-Nov-94 08:49:37 GMT`) and asctime (`Sun Nov  6 08:49:37 1994`).
+/// Parses the three HTTP date formats of RFC 9110 (IMF-fixdate `Sun, 06 Nov 1994 08:49:37 GMT`,
+/// RFC 850 `Sunday, 06-Nov-94 08:49:37 GMT`, asctime `Sun Nov  6 08:49:37 1994`) with `httpdate`.
 pub(crate) fn parse_http_date(text: &str) -> Option<SystemTime> {
-    let cleaned: String = text
-        .chars()
-        .map(|c| if c == ',' || c == '-' { ' ' } else { c })
-        .collect();
-    let parts: Vec<&str> = cleaned.split_whitespace().collect();
-    let (day, month, year, time) = match parts.as_slice() {
-        // IMF-fixdate and RFC 850: weekday, day, month, year, time, "GMT"
-        [_, day, month, year, time, zone] if zone.eq_ignore_ascii_case("gmt") => {
-            (*day, *month, *year, *time)
-        }
-        // asctime: weekday, month, day, time, year
-        [_, month, day, time, year] => (*day, *month, *year, *time),
-        _ => return None,
-    };
-    let day: u32 = day.parse().ok()?;
-    let month = MONTHS.iter().position(|m| m.eq_ignore_ascii_case(month))? as u32 + 1;
-    let mut year: i64 = year.parse().ok()?;
-    if year < 100 {
-        year += if year < 70 { 2000 } else { 1900 };
-    }
-    let mut hms = time.split(':').map(|p| p.parse::<u32>().ok());
-    let (h, m, s) = (hms.next()??, hms.next()??, hms.next()??);
-    if hms.next().is_some() || !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 {
-        return None;
-    }
-    let days = days_from_civil(year, month, day);
-    let secs = days * 86_400 + i64::from(h * 3600 + m * 60 + s);
-    let secs = u64::try_from(secs).ok()?;
-    UNIX_EPOCH.checked_add(Duration::from_secs(secs))
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    httpdate::parse_http_date(text.trim()).ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use reqwest::header::HeaderValue;
+    use std::time::UNIX_EPOCH;
 
     fn at(secs: u64) -> SystemTime {
         UNIX_EPOCH + Duration::from_secs(secs)

@@ -5,15 +5,14 @@ mod wire;
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use futures_util::stream::Stream;
 use reqwest::header::{HeaderMap, AUTHORIZATION};
 
-use super::credentials::{self, process_env};
-use super::http::{self, Endpoint, Route};
-use super::model::{wire_model, Provider};
-use super::secret::ApiKey;
+use super::connection::{encode_json, ClientSetup, Connection};
+use super::http::{self, Route};
+use super::model::Provider;
+use super::options::{http_setters, HttpOptions};
 use crate::lm::{BoxFuture, LanguageModel, LmError, LmRequest, LmResponse};
 
 /// Which JSON field carries [`LmRequest::max_tokens`].
@@ -52,13 +51,8 @@ pub struct OpenAiClient {
 }
 
 struct Inner {
-    /// DSPy-style name, e.g. `openai/gpt-4o-mini`.
-    name: String,
-    /// The prefix of `name`, stripped from per-request model overrides.
-    prefix: String,
-    /// Model name on the wire.
-    wire_name: String,
-    endpoint: Endpoint,
+    /// Names and endpoint.
+    connection: Connection,
     max_tokens_param: MaxTokensParam,
 }
 
@@ -73,7 +67,7 @@ impl OpenAiClient {
 
     /// The chat-completions URL (without credentials).
     pub fn endpoint(&self) -> &str {
-        self.inner.endpoint.label()
+        self.inner.connection.endpoint.label()
     }
 
     /// The field `max_tokens` is sent as.
@@ -104,63 +98,45 @@ impl OpenAiClient {
         &self,
         request: LmRequest,
     ) -> impl Stream<Item = Result<String, LmError>> + Send + 'static {
-        let inner = self.inner.clone();
-        let endpoint = inner.endpoint.label().clone();
-        let timeout = inner.endpoint.timeout();
-        let key = inner.endpoint.key().cloned();
-        let open: BoxFuture<'static, _> = Box::pin(async move {
-            let body = inner.encode(&request, true)?;
-            inner.endpoint.open(body).await
-        });
-        http::text_stream(open, endpoint, timeout, move |event| {
-            wire::decode_stream_event(event, key.as_ref())
-        })
+        let body = self.inner.encode(&request, true);
+        self.inner
+            .connection
+            .stream(body, wire::decode_stream_event)
     }
 }
 
 impl Inner {
     fn encode(&self, request: &LmRequest, stream: bool) -> Result<Vec<u8>, LmError> {
-        let model = match &request.model {
-            Some(name) => wire_model(name, &self.prefix),
-            None => &self.wire_name,
-        };
-        let body = wire::ChatBody {
-            model,
+        encode_json(&wire::ChatBody {
+            model: self.connection.model_for(request),
             request,
             max_tokens_param: self.max_tokens_param,
             stream,
-        };
-        serde_json::to_vec(&body)
-            .map_err(|e| LmError::config(format!("could not encode the request as JSON: {e}")))
+        })
     }
 }
 
 impl LanguageModel for OpenAiClient {
     fn call(&self, request: LmRequest) -> BoxFuture<'_, Result<LmResponse, LmError>> {
         Box::pin(async move {
-            let inner = &*self.inner;
-            let body = inner.encode(&request, false)?;
-            let key = inner.endpoint.key();
-            inner
-                .endpoint
-                .post(body, |bytes| {
-                    wire::decode_response(bytes, &inner.wire_name, key)
-                })
+            let body = self.inner.encode(&request, false)?;
+            self.inner
+                .connection
+                .post(body, wire::decode_response)
                 .await
         })
     }
 
     fn model(&self) -> &str {
-        &self.inner.name
+        &self.inner.connection.name
     }
 }
 
 impl fmt::Debug for OpenAiClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OpenAiClient")
-            .field("model", &self.inner.name)
-            .field("endpoint", &self.inner.endpoint)
-            .field("max_tokens_param", &self.inner.max_tokens_param)
+        let mut out = f.debug_struct("OpenAiClient");
+        self.inner.connection.debug_fields(&mut out);
+        out.field("max_tokens_param", &self.inner.max_tokens_param)
             .finish()
     }
 }
@@ -169,59 +145,40 @@ impl fmt::Debug for OpenAiClient {
 #[derive(Clone)]
 #[must_use]
 pub struct OpenAiBuilder {
-    model: String,
-    name: Option<String>,
-    provider: Provider,
-    api_key: Option<ApiKey>,
-    base_url: Option<String>,
-    timeout: Duration,
+    setup: ClientSetup,
     max_tokens_param: Option<MaxTokensParam>,
-    headers: Vec<(String, String)>,
-    http: Option<reqwest::Client>,
-    read_env: bool,
 }
 
 impl OpenAiBuilder {
     fn new(model: String) -> OpenAiBuilder {
         OpenAiBuilder {
-            model,
-            name: None,
-            provider: Provider::OpenAi,
-            api_key: None,
-            base_url: None,
-            timeout: http::DEFAULT_TIMEOUT,
+            setup: ClientSetup::new(model, Provider::OpenAi),
             max_tokens_param: None,
-            headers: Vec::new(),
-            http: None,
-            read_env: true,
         }
     }
 
     /// Settings already resolved by [`ClientBuilder`](crate::client::ClientBuilder): no environment.
-    pub(crate) fn resolved(mut self, provider: Provider, name: String) -> OpenAiBuilder {
-        self.provider = provider;
-        self.name = Some(name);
-        self.read_env = false;
+    pub(crate) fn resolved(
+        mut self,
+        provider: Provider,
+        name: String,
+        options: HttpOptions,
+    ) -> OpenAiBuilder {
+        self.setup.resolved(provider, name, options);
         self
     }
 
-    /// The API key (sent as `Authorization: Bearer ...`).
-    pub fn api_key(mut self, key: impl Into<ApiKey>) -> Self {
-        self.api_key = Some(key.into());
-        self
-    }
-
-    /// The base URL, e.g. `http://127.0.0.1:8000/v1`; `/chat/completions` is appended, and a
-    /// URL without a path gets `/v1` first.
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
-        self
-    }
-
-    /// The deadline of one call, connection to last byte (default 600 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
+    http_setters! {
+        setup.http;
+        /// Sent as `Authorization: Bearer ...`.
+        api_key;
+        /// E.g. `http://127.0.0.1:8000/v1`; `/chat/completions` is appended, and a URL without a
+        /// path gets `/v1` first.
+        base_url;
+        timeout;
+        /// E.g. `OpenAI-Organization` or a proxy token.
+        header;
+        http_client;
     }
 
     /// Which field carries `max_tokens`. Default: `max_completion_tokens` for
@@ -231,74 +188,35 @@ impl OpenAiBuilder {
         self
     }
 
-    /// An extra header on every request (`OpenAI-Organization`, a proxy token, ...). Values are
-    /// treated as secrets.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.headers.push((name.into(), value.into()));
-        self
-    }
-
-    /// Uses this HTTP client instead of the process-wide shared one.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
-        self
-    }
-
     /// The DSPy-style name [`LanguageModel::model`] returns (default `openai/<model>`).
     pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
+        self.setup.name = Some(name.into());
         self
     }
 
     /// Builds the client. Fails with [`LmError::Config`] when OpenAI's own API is used without
     /// a key, or the base URL or a header is invalid.
     pub fn build(self) -> Result<OpenAiClient, LmError> {
-        let prefix = match &self.name {
-            Some(name) => name.split_once('/').map_or("", |(p, _)| p).to_owned(),
-            None => self.provider.prefix().to_owned(),
-        };
-        let model = wire_model(&self.model, &prefix).to_owned();
-        let name = self.name.unwrap_or_else(|| format!("{prefix}/{model}"));
-        let no_env = |_: &str| None;
-        let env: &dyn Fn(&str) -> Option<String> =
-            if self.read_env { &process_env } else { &no_env };
-        let resolved = credentials::resolve(
-            self.provider,
-            &name,
-            self.api_key,
-            self.base_url.into_iter().collect(),
-            env,
-        )?;
-        let base = resolved.base_urls.first().cloned().unwrap_or_default();
+        let connection = self.setup.connect(Route::ChatCompletions, |key| {
+            let mut headers = HeaderMap::new();
+            if let Some(key) = key {
+                headers.insert(
+                    AUTHORIZATION,
+                    http::secret_header(&format!("Bearer {}", key.expose()))?,
+                );
+            }
+            Ok(headers)
+        })?;
         let max_tokens_param = self.max_tokens_param.unwrap_or_else(|| {
-            if base.contains("://api.openai.com") {
+            if connection.base.contains("://api.openai.com") {
                 MaxTokensParam::MaxCompletionTokens
             } else {
                 MaxTokensParam::MaxTokens
             }
         });
-        let mut headers = HeaderMap::new();
-        if let Some(key) = &resolved.api_key {
-            headers.insert(
-                AUTHORIZATION,
-                http::secret_header(&format!("Bearer {}", key.expose()))?,
-            );
-        }
-        http::extra_headers(&mut headers, &self.headers)?;
-        let endpoint = Endpoint::new(
-            &base,
-            Route::ChatCompletions,
-            headers,
-            self.timeout,
-            resolved.api_key,
-            self.http,
-        )?;
         Ok(OpenAiClient {
             inner: Arc::new(Inner {
-                name,
-                prefix,
-                wire_name: model,
-                endpoint,
+                connection,
                 max_tokens_param,
             }),
         })
@@ -307,16 +225,9 @@ impl OpenAiBuilder {
 
 impl fmt::Debug for OpenAiBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let header_names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
-        f.debug_struct("OpenAiBuilder")
-            .field("model", &self.model)
-            .field("name", &self.name)
-            .field("provider", &self.provider)
-            .field("api_key", &self.api_key)
-            .field("base_url", &self.base_url)
-            .field("timeout", &self.timeout)
-            .field("max_tokens_param", &self.max_tokens_param)
-            .field("headers", &header_names)
+        let mut out = f.debug_struct("OpenAiBuilder");
+        self.setup.debug_fields(&mut out);
+        out.field("max_tokens_param", &self.max_tokens_param)
             .finish()
     }
 }

@@ -1,41 +1,28 @@
-//! Jittered waits from a small, seedable, lock-free generator.
+//! Jittered waits, drawn from one seedable generator shared by the calls of a retry layer.
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use super::{Jitter, RetryPolicy};
 
-/// SplitMix64 over an atomic counter: each draw is one `fetch_add`, shared by all calls.
+/// The jitter generator (`fastrand`): seeded from the policy for repeatable waits, otherwise
+/// from fresh entropy. One short lock per retry.
 #[derive(Debug)]
 pub(super) struct JitterRng {
-    state: AtomicU64,
+    rng: Mutex<fastrand::Rng>,
 }
-
-const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
 
 impl JitterRng {
     pub(super) fn new(seed: Option<u64>) -> JitterRng {
-        let seed = seed.unwrap_or_else(|| RandomState::new().build_hasher().finish());
+        let rng = seed.map_or_else(fastrand::Rng::new, fastrand::Rng::with_seed);
         JitterRng {
-            state: AtomicU64::new(seed),
+            rng: Mutex::new(rng),
         }
-    }
-
-    fn next_u64(&self) -> u64 {
-        let mut z = self
-            .state
-            .fetch_add(GOLDEN, Ordering::Relaxed)
-            .wrapping_add(GOLDEN);
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
     }
 
     /// Uniform in `[0, 1)`.
     fn next_f64(&self) -> f64 {
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+        self.rng.lock().unwrap_or_else(|e| e.into_inner()).f64()
     }
 }
 

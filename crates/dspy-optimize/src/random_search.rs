@@ -1,0 +1,375 @@
+//! [`BootstrapFewShotWithRandomSearch`]: score many bootstrapped candidates, keep the best.
+
+use std::fmt;
+use std::sync::Arc;
+
+use futures_util::stream::{self, StreamExt};
+use indicatif::{ProgressBar, ProgressDrawTarget};
+
+use super::bootstrap::BootstrapFewShot;
+use super::labeled::LabeledFewShot;
+use super::random::PyRandom;
+use super::teacher::Teacher;
+use super::{
+    reset_copy, Candidate, CandidateReport, CompileReport, Compiled, OptimizeError, Optimizer,
+};
+use dspy_core::evaluate::{Evaluate, Metric};
+use dspy_core::example::Example;
+use dspy_core::lm::{BoxFuture, SharedLm};
+use dspy_core::module::Module;
+use dspy_core::{settings, Error};
+
+/// How a candidate was built (DSPy's candidate seeds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CandidateKind {
+    /// Seed -3: the student without demos.
+    ZeroShot,
+    /// Seed -2: labeled demos only.
+    LabeledOnly,
+    /// Seed -1: bootstrap on the trainset in order.
+    Unshuffled,
+    /// Seed ≥ 0: bootstrap on a shuffled trainset with a random number of demos.
+    Shuffled(u64),
+}
+
+impl CandidateKind {
+    /// The candidates DSPy builds for `num_candidate_programs`.
+    ///
+    /// ```
+    /// use dspy_optimize::CandidateKind;
+    /// let kinds = CandidateKind::all(2);
+    /// assert_eq!(kinds.len(), 5);
+    /// assert_eq!(kinds[0].seed(), -3);
+    /// assert_eq!(kinds[4], CandidateKind::Shuffled(1));
+    /// ```
+    pub fn all(num_candidate_programs: usize) -> Vec<CandidateKind> {
+        let mut kinds = vec![
+            CandidateKind::ZeroShot,
+            CandidateKind::LabeledOnly,
+            CandidateKind::Unshuffled,
+        ];
+        kinds.extend((0..num_candidate_programs as u64).map(CandidateKind::Shuffled));
+        kinds
+    }
+
+    /// DSPy's seed number.
+    pub fn seed(self) -> i64 {
+        match self {
+            CandidateKind::ZeroShot => -3,
+            CandidateKind::LabeledOnly => -2,
+            CandidateKind::Unshuffled => -1,
+            CandidateKind::Shuffled(i) => i as i64,
+        }
+    }
+}
+
+/// DSPy's `BootstrapFewShotWithRandomSearch` (`BootstrapRS`).
+///
+/// Builds `3 + num_candidate_programs` candidates — zero-shot, labeled-only, a plain
+/// [`BootstrapFewShot`], then bootstraps on shuffled trainsets with a random demo count in
+/// `1..=max_bootstrapped_demos` — scores each with [`Evaluate`] on the validation set (the
+/// trainset when none is given) and returns the first with the highest score. Candidates are
+/// built and scored `candidate_concurrency` at a time, each running `num_threads` examples at
+/// once; the result is the one a sequential run gives.
+///
+/// ```no_run
+/// use dspy_core::evaluate::metric_fn;
+/// use dspy_optimize::{BootstrapFewShotWithRandomSearch, Optimizer};
+/// use dspy_core::predict::Predict;
+/// # async fn run(train: Vec<dspy_core::Example>, dev: Vec<dspy_core::Example>) -> Result<(), dspy_core::Error> {
+/// let exact = metric_fn(|ex, pred| ex.get("answer") == pred.get("answer"));
+/// let rs = BootstrapFewShotWithRandomSearch::new(exact).num_candidate_programs(8).seed(1);
+/// let student = Predict::parse("question -> answer").unwrap();
+/// let compiled = rs.compile_with_report(&student, &train, Some(&dev)).await?;
+/// println!("{}", compiled.report);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct BootstrapFewShotWithRandomSearch {
+    metric: Arc<dyn Metric>,
+    /// Passed to each bootstrap.
+    pub metric_threshold: Option<f64>,
+    /// The teacher of each bootstrap (default: the student).
+    pub teacher: Option<Teacher>,
+    /// LM scoped around teacher runs.
+    pub teacher_lm: Option<SharedLm>,
+    /// Most bootstrapped demos (DSPy default 4).
+    pub max_bootstrapped_demos: usize,
+    /// Most demos in all (DSPy default 16).
+    pub max_labeled_demos: usize,
+    /// Attempts per training example.
+    pub max_rounds: usize,
+    /// Random candidates on top of the three fixed ones (DSPy default 16).
+    pub num_candidate_programs: usize,
+    /// Examples run at once inside one candidate (default: `settings::num_threads`).
+    pub num_threads: Option<usize>,
+    /// Candidates built and scored at once (default 4).
+    pub candidate_concurrency: usize,
+    /// Failures tolerated per bootstrap and per evaluation.
+    pub max_errors: Option<usize>,
+    /// Stop once a candidate scores at least this (0–100).
+    pub stop_at_score: Option<f64>,
+    /// Sample the labeled-only candidate's demos (true) or take the first ones.
+    pub labeled_sample: bool,
+    /// Seed of every random choice.
+    pub seed: u64,
+    /// Show a progress bar over candidates.
+    pub display_progress: bool,
+}
+
+impl fmt::Debug for BootstrapFewShotWithRandomSearch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BootstrapFewShotWithRandomSearch")
+            .field("max_bootstrapped_demos", &self.max_bootstrapped_demos)
+            .field("max_labeled_demos", &self.max_labeled_demos)
+            .field("max_rounds", &self.max_rounds)
+            .field("num_candidate_programs", &self.num_candidate_programs)
+            .field("num_threads", &self.num_threads)
+            .field("candidate_concurrency", &self.candidate_concurrency)
+            .field("stop_at_score", &self.stop_at_score)
+            .field("seed", &self.seed)
+            .finish()
+    }
+}
+
+impl BootstrapFewShotWithRandomSearch {
+    /// DSPy's defaults with this metric.
+    pub fn new(metric: impl Metric + 'static) -> Self {
+        BootstrapFewShotWithRandomSearch {
+            metric: Arc::new(metric),
+            metric_threshold: None,
+            teacher: None,
+            teacher_lm: None,
+            max_bootstrapped_demos: 4,
+            max_labeled_demos: 16,
+            max_rounds: 1,
+            num_candidate_programs: 16,
+            num_threads: None,
+            candidate_concurrency: 4,
+            max_errors: None,
+            stop_at_score: None,
+            labeled_sample: true,
+            seed: 0,
+            display_progress: false,
+        }
+    }
+
+    /// Sets the number of random candidates.
+    pub fn num_candidate_programs(mut self, n: usize) -> Self {
+        self.num_candidate_programs = n;
+        self
+    }
+
+    /// Sets the most bootstrapped demos.
+    pub fn max_bootstrapped_demos(mut self, n: usize) -> Self {
+        self.max_bootstrapped_demos = n;
+        self
+    }
+
+    /// Sets the most demos in all.
+    pub fn max_labeled_demos(mut self, n: usize) -> Self {
+        self.max_labeled_demos = n;
+        self
+    }
+
+    /// Sets the attempts per example.
+    pub fn max_rounds(mut self, n: usize) -> Self {
+        self.max_rounds = n;
+        self
+    }
+
+    /// Sets the per-candidate concurrency.
+    pub fn num_threads(mut self, n: usize) -> Self {
+        self.num_threads = Some(n.max(1));
+        self
+    }
+
+    /// Sets how many candidates run at once.
+    pub fn candidate_concurrency(mut self, n: usize) -> Self {
+        self.candidate_concurrency = n.max(1);
+        self
+    }
+
+    /// Sets the failures tolerated.
+    pub fn max_errors(mut self, n: usize) -> Self {
+        self.max_errors = Some(n);
+        self
+    }
+
+    /// Stops at the first candidate scoring at least `score`.
+    pub fn stop_at_score(mut self, score: f64) -> Self {
+        self.stop_at_score = Some(score);
+        self
+    }
+
+    /// Sets the bootstrap metric threshold.
+    pub fn metric_threshold(mut self, threshold: f64) -> Self {
+        self.metric_threshold = Some(threshold);
+        self
+    }
+
+    /// Bootstraps with this teacher.
+    pub fn teacher(mut self, teacher: Teacher) -> Self {
+        self.teacher = Some(teacher);
+        self
+    }
+
+    /// Runs teachers with this LM in scope.
+    pub fn teacher_lm(mut self, lm: SharedLm) -> Self {
+        self.teacher_lm = Some(lm);
+        self
+    }
+
+    /// Sets the seed.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Shows a progress bar.
+    pub fn display_progress(mut self, show: bool) -> Self {
+        self.display_progress = show;
+        self
+    }
+
+    fn bootstrapper(&self, max_bootstrapped_demos: usize) -> BootstrapFewShot {
+        BootstrapFewShot {
+            metric: Some(self.metric.clone()),
+            metric_threshold: self.metric_threshold,
+            teacher: self.teacher.clone(),
+            teacher_lm: self.teacher_lm.clone(),
+            max_bootstrapped_demos,
+            max_labeled_demos: self.max_labeled_demos,
+            max_rounds: self.max_rounds,
+            max_errors: self.max_errors,
+            num_threads: self.num_threads,
+            seed: self.seed,
+            display_progress: false,
+        }
+    }
+
+    /// Builds one candidate: the program and how many demos were bootstrapped.
+    async fn build<P: Module + Clone>(
+        &self,
+        kind: CandidateKind,
+        student: &P,
+        trainset: &[Example],
+    ) -> Result<(P, usize), Error> {
+        Ok(match kind {
+            CandidateKind::ZeroShot => (reset_copy(student), 0),
+            CandidateKind::LabeledOnly => (
+                LabeledFewShot::new(self.max_labeled_demos)
+                    .seed(self.seed)
+                    .sample(self.labeled_sample)
+                    .apply(student, trainset),
+                0,
+            ),
+            CandidateKind::Unshuffled => {
+                let out = self
+                    .bootstrapper(self.max_bootstrapped_demos)
+                    .run(student, trainset)
+                    .await?;
+                (out.program, out.bootstrapped)
+            }
+            CandidateKind::Shuffled(i) => {
+                // DSPy: `random.Random(seed)` for candidate `seed` = 0, 1, ...; ours are offset
+                // by the optimizer's seed (0 by default, as in DSPy).
+                let seed = i128::from(self.seed) + i128::from(i);
+                let mut shuffled = trainset.to_vec();
+                PyRandom::new(seed).shuffle(&mut shuffled);
+                let max = self.max_bootstrapped_demos.max(1) as i64;
+                let size = PyRandom::new(seed).randint(1, max).unwrap_or(1) as usize;
+                let boot = self.bootstrapper(size);
+                let out = boot.run(student, &shuffled).await?;
+                (out.program, out.bootstrapped)
+            }
+        })
+    }
+
+    async fn build_and_score<P: Module + Clone>(
+        &self,
+        kind: CandidateKind,
+        student: &P,
+        trainset: &[Example],
+        evaluate: &Evaluate,
+    ) -> Result<Candidate<P>, Error> {
+        let (program, bootstrapped) = self.build(kind, student, trainset).await?;
+        let result = evaluate.run(&program, &*self.metric).await?;
+        Ok(Candidate {
+            report: CandidateReport {
+                seed: kind.seed(),
+                score: result.score,
+                subscores: result.results.iter().map(|r| r.score.value).collect(),
+                bootstrapped,
+            },
+            program,
+        })
+    }
+}
+
+impl Optimizer for BootstrapFewShotWithRandomSearch {
+    fn compile_with_report<'a, P: Module + Clone + 'a>(
+        &'a self,
+        student: &'a P,
+        trainset: &'a [Example],
+        valset: Option<&'a [Example]>,
+    ) -> BoxFuture<'a, Result<Compiled<P>, Error>> {
+        Box::pin(async move {
+            if trainset.is_empty() {
+                return Err(OptimizeError::EmptyTrainset.into());
+            }
+            let valset = valset.unwrap_or(trainset);
+            let mut evaluate = Evaluate::new(valset.to_vec())
+                .num_threads(self.num_threads.unwrap_or_else(settings::num_threads));
+            if let Some(n) = self.max_errors {
+                evaluate = evaluate.max_errors(n);
+            }
+            let kinds = CandidateKind::all(self.num_candidate_programs);
+            let progress = if self.display_progress {
+                ProgressBar::with_draw_target(
+                    Some(kinds.len() as u64),
+                    ProgressDrawTarget::stderr(),
+                )
+            } else {
+                ProgressBar::hidden()
+            };
+            let evaluate = &evaluate;
+            let pending: Vec<_> = kinds
+                .into_iter()
+                .map(|kind| self.build_and_score(kind, student, trainset, evaluate))
+                .collect();
+            let mut runs = stream::iter(pending).buffered(self.candidate_concurrency);
+
+            let mut candidates: Vec<Candidate<P>> = Vec::new();
+            let mut best: Option<usize> = None;
+            while let Some(candidate) = runs.next().await {
+                let candidate = candidate?;
+                progress.inc(1);
+                let score = candidate.report.score;
+                tracing::info!(seed = candidate.report.seed, score, "scored a candidate");
+                if !best.is_some_and(|b| score <= candidates[b].report.score) {
+                    best = Some(candidates.len());
+                }
+                candidates.push(candidate);
+                if self.stop_at_score.is_some_and(|s| score >= s) {
+                    break;
+                }
+            }
+            drop(runs);
+            progress.finish_and_clear();
+
+            let best = best.unwrap_or(0);
+            let program = candidates[best].program.clone();
+            let mut report =
+                CompileReport::new("BootstrapFewShotWithRandomSearch", student, &program);
+            report.candidates = candidates.iter().map(|c| c.report.clone()).collect();
+            report.bootstrapped = candidates[best].report.bootstrapped;
+            candidates.sort_by(|a, b| b.report.score.total_cmp(&a.report.score));
+            Ok(Compiled {
+                program,
+                report,
+                candidates,
+            })
+        })
+    }
+}
