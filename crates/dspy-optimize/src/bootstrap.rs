@@ -20,6 +20,68 @@ use dspy_core::module::Module;
 use dspy_core::predict::PredictorId;
 use dspy_core::{settings, trace, Error};
 
+/// The bootstrap settings' builder methods, written once: `bootstrap_setters!()` in
+/// [`BootstrapFewShot`] sets its own fields; `bootstrap_setters!(bootstrap)` in an optimizer
+/// holding a `bootstrap: BootstrapFewShot` (random search) sets that one's.
+macro_rules! bootstrap_setters {
+    ($($path:ident).*) => {
+        /// Accepts runs scoring at least `threshold`.
+        pub fn metric_threshold(mut self, threshold: f64) -> Self {
+            self$(.$path)*.metric_threshold = Some(threshold);
+            self
+        }
+
+        /// Bootstraps with this teacher.
+        pub fn teacher(mut self, teacher: $crate::Teacher) -> Self {
+            self$(.$path)*.teacher = Some(teacher);
+            self
+        }
+
+        /// Runs the teacher with this LM in scope.
+        pub fn teacher_lm(mut self, lm: dspy_core::lm::SharedLm) -> Self {
+            self$(.$path)*.teacher_lm = Some(lm);
+            self
+        }
+
+        /// Sets the most bootstrapped demos per predictor.
+        pub fn max_bootstrapped_demos(mut self, n: usize) -> Self {
+            self$(.$path)*.max_bootstrapped_demos = n;
+            self
+        }
+
+        /// Sets the most demos per predictor.
+        pub fn max_labeled_demos(mut self, n: usize) -> Self {
+            self$(.$path)*.max_labeled_demos = n;
+            self
+        }
+
+        /// Sets the attempts per example.
+        pub fn max_rounds(mut self, n: usize) -> Self {
+            self$(.$path)*.max_rounds = n;
+            self
+        }
+
+        /// Sets the failures tolerated.
+        pub fn max_errors(mut self, n: usize) -> Self {
+            self$(.$path)*.max_errors = Some(n);
+            self
+        }
+
+        /// Sets how many examples run at once.
+        pub fn num_threads(mut self, n: usize) -> Self {
+            self$(.$path)*.num_threads = Some(n.max(1));
+            self
+        }
+
+        /// Sets the seed.
+        pub fn seed(mut self, seed: u64) -> Self {
+            self$(.$path)*.seed = seed;
+            self
+        }
+    };
+}
+pub(crate) use bootstrap_setters;
+
 /// DSPy's `BootstrapFewShot`: runs a teacher (by default a copy of the student with labeled
 /// demos) on training examples in order until `max_bootstrapped_demos` runs pass the metric;
 /// each predictor call in a passing run becomes an `augmented` demo of that predictor. The
@@ -127,59 +189,7 @@ impl BootstrapFewShot {
         self
     }
 
-    /// Accepts runs scoring at least `threshold`.
-    pub fn metric_threshold(mut self, threshold: f64) -> Self {
-        self.metric_threshold = Some(threshold);
-        self
-    }
-
-    /// Bootstraps with this teacher.
-    pub fn teacher(mut self, teacher: Teacher) -> Self {
-        self.teacher = Some(teacher);
-        self
-    }
-
-    /// Runs the teacher with this LM in scope.
-    pub fn teacher_lm(mut self, lm: SharedLm) -> Self {
-        self.teacher_lm = Some(lm);
-        self
-    }
-
-    /// Sets the most bootstrapped demos per predictor.
-    pub fn max_bootstrapped_demos(mut self, n: usize) -> Self {
-        self.max_bootstrapped_demos = n;
-        self
-    }
-
-    /// Sets the most demos per predictor.
-    pub fn max_labeled_demos(mut self, n: usize) -> Self {
-        self.max_labeled_demos = n;
-        self
-    }
-
-    /// Sets the attempts per example.
-    pub fn max_rounds(mut self, n: usize) -> Self {
-        self.max_rounds = n;
-        self
-    }
-
-    /// Sets the failures tolerated.
-    pub fn max_errors(mut self, n: usize) -> Self {
-        self.max_errors = Some(n);
-        self
-    }
-
-    /// Sets how many examples run at once.
-    pub fn num_threads(mut self, n: usize) -> Self {
-        self.num_threads = Some(n.max(1));
-        self
-    }
-
-    /// Sets the seed.
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
-        self
-    }
+    bootstrap_setters!();
 
     /// Shows a progress bar.
     pub fn display_progress(mut self, show: bool) -> Self {

@@ -9,13 +9,12 @@ use indicatif::{ProgressBar, ProgressDrawTarget};
 use super::bootstrap::BootstrapFewShot;
 use super::labeled::LabeledFewShot;
 use super::random::PyRandom;
-use super::teacher::Teacher;
 use super::{
     reset_copy, Candidate, CandidateReport, CompileReport, Compiled, OptimizeError, Optimizer,
 };
 use dspy_core::evaluate::{Evaluate, Metric};
 use dspy_core::example::Example;
-use dspy_core::lm::{BoxFuture, SharedLm};
+use dspy_core::lm::BoxFuture;
 use dspy_core::module::Module;
 use dspy_core::{settings, Error};
 
@@ -87,32 +86,18 @@ impl CandidateKind {
 #[derive(Clone)]
 pub struct BootstrapFewShotWithRandomSearch {
     metric: Arc<dyn Metric>,
-    /// Passed to each bootstrap.
-    pub metric_threshold: Option<f64>,
-    /// The teacher of each bootstrap (default: the student).
-    pub teacher: Option<Teacher>,
-    /// LM scoped around teacher runs.
-    pub teacher_lm: Option<SharedLm>,
-    /// Most bootstrapped demos (DSPy default 4).
-    pub max_bootstrapped_demos: usize,
-    /// Most demos in all (DSPy default 16).
-    pub max_labeled_demos: usize,
-    /// Attempts per training example.
-    pub max_rounds: usize,
+    /// The bootstrap every candidate runs (threshold, teacher, demo counts, rounds, error
+    /// limit, per-candidate concurrency, seed), always with this optimizer's metric; its
+    /// setters are this optimizer's too.
+    pub bootstrap: BootstrapFewShot,
     /// Random candidates on top of the three fixed ones (DSPy default 16).
     pub num_candidate_programs: usize,
-    /// Examples run at once inside one candidate (default: `settings::num_threads`).
-    pub num_threads: Option<usize>,
     /// Candidates built and scored at once (default 4).
     pub candidate_concurrency: usize,
-    /// Failures tolerated per bootstrap and per evaluation.
-    pub max_errors: Option<usize>,
     /// Stop once a candidate scores at least this (0–100).
     pub stop_at_score: Option<f64>,
     /// Sample the labeled-only candidate's demos (true) or take the first ones.
     pub labeled_sample: bool,
-    /// Seed of every random choice.
-    pub seed: u64,
     /// Show a progress bar over candidates.
     pub display_progress: bool,
 }
@@ -120,14 +105,10 @@ pub struct BootstrapFewShotWithRandomSearch {
 impl fmt::Debug for BootstrapFewShotWithRandomSearch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BootstrapFewShotWithRandomSearch")
-            .field("max_bootstrapped_demos", &self.max_bootstrapped_demos)
-            .field("max_labeled_demos", &self.max_labeled_demos)
-            .field("max_rounds", &self.max_rounds)
+            .field("bootstrap", &self.bootstrap)
             .field("num_candidate_programs", &self.num_candidate_programs)
-            .field("num_threads", &self.num_threads)
             .field("candidate_concurrency", &self.candidate_concurrency)
             .field("stop_at_score", &self.stop_at_score)
-            .field("seed", &self.seed)
             .finish()
     }
 }
@@ -137,50 +118,20 @@ impl BootstrapFewShotWithRandomSearch {
     pub fn new(metric: impl Metric + 'static) -> Self {
         BootstrapFewShotWithRandomSearch {
             metric: Arc::new(metric),
-            metric_threshold: None,
-            teacher: None,
-            teacher_lm: None,
-            max_bootstrapped_demos: 4,
-            max_labeled_demos: 16,
-            max_rounds: 1,
+            bootstrap: BootstrapFewShot::new(),
             num_candidate_programs: 16,
-            num_threads: None,
             candidate_concurrency: 4,
-            max_errors: None,
             stop_at_score: None,
             labeled_sample: true,
-            seed: 0,
             display_progress: false,
         }
     }
 
+    super::bootstrap::bootstrap_setters!(bootstrap);
+
     /// Sets the number of random candidates.
     pub fn num_candidate_programs(mut self, n: usize) -> Self {
         self.num_candidate_programs = n;
-        self
-    }
-
-    /// Sets the most bootstrapped demos.
-    pub fn max_bootstrapped_demos(mut self, n: usize) -> Self {
-        self.max_bootstrapped_demos = n;
-        self
-    }
-
-    /// Sets the most demos in all.
-    pub fn max_labeled_demos(mut self, n: usize) -> Self {
-        self.max_labeled_demos = n;
-        self
-    }
-
-    /// Sets the attempts per example.
-    pub fn max_rounds(mut self, n: usize) -> Self {
-        self.max_rounds = n;
-        self
-    }
-
-    /// Sets the per-candidate concurrency.
-    pub fn num_threads(mut self, n: usize) -> Self {
-        self.num_threads = Some(n.max(1));
         self
     }
 
@@ -190,39 +141,9 @@ impl BootstrapFewShotWithRandomSearch {
         self
     }
 
-    /// Sets the failures tolerated.
-    pub fn max_errors(mut self, n: usize) -> Self {
-        self.max_errors = Some(n);
-        self
-    }
-
     /// Stops at the first candidate scoring at least `score`.
     pub fn stop_at_score(mut self, score: f64) -> Self {
         self.stop_at_score = Some(score);
-        self
-    }
-
-    /// Sets the bootstrap metric threshold.
-    pub fn metric_threshold(mut self, threshold: f64) -> Self {
-        self.metric_threshold = Some(threshold);
-        self
-    }
-
-    /// Bootstraps with this teacher.
-    pub fn teacher(mut self, teacher: Teacher) -> Self {
-        self.teacher = Some(teacher);
-        self
-    }
-
-    /// Runs teachers with this LM in scope.
-    pub fn teacher_lm(mut self, lm: SharedLm) -> Self {
-        self.teacher_lm = Some(lm);
-        self
-    }
-
-    /// Sets the seed.
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
         self
     }
 
@@ -234,17 +155,10 @@ impl BootstrapFewShotWithRandomSearch {
 
     fn bootstrapper(&self, max_bootstrapped_demos: usize) -> BootstrapFewShot {
         BootstrapFewShot {
-            metric: Some(self.metric.clone()),
-            metric_threshold: self.metric_threshold,
-            teacher: self.teacher.clone(),
-            teacher_lm: self.teacher_lm.clone(),
+            metric: Some(Arc::clone(&self.metric)),
             max_bootstrapped_demos,
-            max_labeled_demos: self.max_labeled_demos,
-            max_rounds: self.max_rounds,
-            max_errors: self.max_errors,
-            num_threads: self.num_threads,
-            seed: self.seed,
             display_progress: false,
+            ..self.bootstrap.clone()
         }
     }
 
@@ -258,15 +172,15 @@ impl BootstrapFewShotWithRandomSearch {
         Ok(match kind {
             CandidateKind::ZeroShot => (reset_copy(student), 0),
             CandidateKind::LabeledOnly => (
-                LabeledFewShot::new(self.max_labeled_demos)
-                    .seed(self.seed)
+                LabeledFewShot::new(self.bootstrap.max_labeled_demos)
+                    .seed(self.bootstrap.seed)
                     .sample(self.labeled_sample)
                     .apply(student, trainset),
                 0,
             ),
             CandidateKind::Unshuffled => {
                 let out = self
-                    .bootstrapper(self.max_bootstrapped_demos)
+                    .bootstrapper(self.bootstrap.max_bootstrapped_demos)
                     .run(student, trainset)
                     .await?;
                 (out.program, out.bootstrapped)
@@ -274,10 +188,10 @@ impl BootstrapFewShotWithRandomSearch {
             CandidateKind::Shuffled(i) => {
                 // DSPy: `random.Random(seed)` for candidate `seed` = 0, 1, ...; ours are offset
                 // by the optimizer's seed (0 by default, as in DSPy).
-                let seed = i128::from(self.seed) + i128::from(i);
+                let seed = i128::from(self.bootstrap.seed) + i128::from(i);
                 let mut shuffled = trainset.to_vec();
                 PyRandom::new(seed).shuffle(&mut shuffled);
-                let max = self.max_bootstrapped_demos.max(1) as i64;
+                let max = self.bootstrap.max_bootstrapped_demos.max(1) as i64;
                 let size = PyRandom::new(seed).randint(1, max).unwrap_or(1) as usize;
                 let boot = self.bootstrapper(size);
                 let out = boot.run(student, &shuffled).await?;
@@ -319,9 +233,12 @@ impl Optimizer for BootstrapFewShotWithRandomSearch {
                 return Err(OptimizeError::EmptyTrainset.into());
             }
             let valset = valset.unwrap_or(trainset);
-            let mut evaluate = Evaluate::new(valset.to_vec())
-                .num_threads(self.num_threads.unwrap_or_else(settings::num_threads));
-            if let Some(n) = self.max_errors {
+            let mut evaluate = Evaluate::new(valset.to_vec()).num_threads(
+                self.bootstrap
+                    .num_threads
+                    .unwrap_or_else(settings::num_threads),
+            );
+            if let Some(n) = self.bootstrap.max_errors {
                 evaluate = evaluate.max_errors(n);
             }
             let kinds = CandidateKind::all(self.num_candidate_programs);
