@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
-use futures_util::stream::{self, StreamExt};
+use futures_util::stream::{FuturesOrdered, StreamExt};
 use indicatif::{ProgressBar, ProgressDrawTarget};
 use sha2::{Digest, Sha256};
 
@@ -88,8 +88,10 @@ pub(crate) use bootstrap_setters;
 /// rest of each predictor's `max_labeled_demos` are labeled examples that were not
 /// bootstrapped.
 ///
-/// Examples run `num_threads` at a time but are accepted in training-set order, so the result
-/// is the one a sequential run gives. Rounds after the first (`max_rounds > 1`) run the teacher
+/// Examples are tried in training-set order and accepted in that order, so the result is the
+/// one a sequential run gives; several run at once (up to `num_threads`) only where Python
+/// DSPy would try them all anyway, so the LM calls are DSPy's too (opt out with
+/// [`bootstrap_ahead`](BootstrapFewShot::bootstrap_ahead)). Rounds after the first (`max_rounds > 1`) run the teacher
 /// with `rollout_id = round` and temperature 1.0 for a fresh sample.
 ///
 /// ```no_run
@@ -126,6 +128,10 @@ pub struct BootstrapFewShot {
     pub seed: u64,
     /// Show a progress bar on stderr (hidden when it is not a terminal).
     pub display_progress: bool,
+    /// Run up to `num_threads` examples ahead even when DSPy would not reach them all:
+    /// faster, at the cost of LM calls Python DSPy does not make (off by default; the demos
+    /// are the same either way).
+    pub bootstrap_ahead: bool,
 }
 
 impl fmt::Debug for BootstrapFewShot {
@@ -140,6 +146,7 @@ impl fmt::Debug for BootstrapFewShot {
             .field("max_errors", &self.max_errors)
             .field("num_threads", &self.num_threads)
             .field("seed", &self.seed)
+            .field("bootstrap_ahead", &self.bootstrap_ahead)
             .finish()
     }
 }
@@ -180,6 +187,7 @@ impl BootstrapFewShot {
             num_threads: None,
             seed: 0,
             display_progress: false,
+            bootstrap_ahead: false,
         }
     }
 
@@ -194,6 +202,12 @@ impl BootstrapFewShot {
     /// Shows a progress bar.
     pub fn display_progress(mut self, show: bool) -> Self {
         self.display_progress = show;
+        self
+    }
+
+    /// Runs examples ahead of DSPy's order (see [`BootstrapFewShot::bootstrap_ahead`]).
+    pub fn bootstrap_ahead(mut self, ahead: bool) -> Self {
+        self.bootstrap_ahead = ahead;
         self
     }
 
@@ -258,12 +272,29 @@ impl BootstrapFewShot {
         let (mut count, mut errors) = (0usize, 0usize);
         if self.max_bootstrapped_demos > 0 {
             let teacher = &teacher;
-            let pending: Vec<_> = trainset
-                .iter()
-                .map(|ex| self.attempt(teacher, ex))
-                .collect();
-            let mut attempts = stream::iter(pending).buffered(concurrency).enumerate();
-            while let Some((i, attempt)) = attempts.next().await {
+            // Python DSPy tries example `j` only while fewer than `max_bootstrapped_demos` of
+            // the examples before it passed. With `k` passes confirmed, the next `max - k`
+            // examples are ones Python tries whatever the runs in flight give, so at most that
+            // many run at once (unless `bootstrap_ahead`): the same LM calls as DSPy.
+            let mut in_flight = FuturesOrdered::new();
+            let mut next = 0usize;
+            let mut done = 0usize;
+            loop {
+                let needed = self.max_bootstrapped_demos.saturating_sub(count);
+                let window = if self.bootstrap_ahead {
+                    concurrency
+                } else {
+                    concurrency.min(needed)
+                };
+                while next < trainset.len() && in_flight.len() < window {
+                    in_flight.push_back(self.attempt(teacher, &trainset[next]));
+                    next += 1;
+                }
+                let Some(attempt) = in_flight.next().await else {
+                    break;
+                };
+                let i = done;
+                done += 1;
                 progress.inc(1);
                 for error in attempt.errors {
                     errors += 1;

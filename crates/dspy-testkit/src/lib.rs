@@ -4,6 +4,8 @@
 //!   script (fixed answers in order, answers keyed by input, or a closure), counts its calls and
 //!   keeps the requests it got. Like DSPy's `DummyLM`.
 //! - [`chat_completion`]: writes output field values as a completion in DSPy's chat format.
+//! - [`Oracle`]: a deterministic world whose answers are a pure function of the prompt bytes,
+//!   with a Python twin, for checking that optimizers make DSPy's choices.
 //! - [`MockServer`] (feature `server`): an in-process OpenAI-compatible HTTP server on
 //!   127.0.0.1 with configurable latency and fault injection, for testing HTTP clients, retries
 //!   and timeouts without a network.
@@ -35,6 +37,7 @@
 
 mod answer;
 mod completion;
+mod oracle;
 mod scripted;
 #[cfg(feature = "server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
@@ -43,6 +46,8 @@ mod tokens;
 
 #[doc(inline)]
 pub use completion::{chat_completion, COMPLETED_MARKER};
+#[doc(inline)]
+pub use oracle::Oracle;
 #[doc(inline)]
 pub use scripted::{ScriptedLm, DEFAULT_MODEL};
 #[cfg(feature = "server")]
