@@ -88,6 +88,9 @@ pub enum Error {
         max_errors: usize,
         /// The last failure.
         last: Box<Error>,
+        /// What finished before the stop, when an evaluation stopped: its rows (in dataset
+        /// order, the examples still running or never started missing) and their mean score.
+        partial: Option<Box<crate::evaluate::EvaluationResult>>,
     },
     /// An optimizer was given programs or data it cannot work with. Optimizers live in their
     /// own crate (`dspy-optimize`), whose `OptimizeError` converts into this variant with `?`;

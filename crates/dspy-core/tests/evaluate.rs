@@ -144,3 +144,160 @@ async fn metric_errors_count_as_failures_and_empty_devsets_are_rejected() {
         .unwrap_err();
     assert!(matches!(err, Error::EmptyDataset));
 }
+
+fn questions(qs: &[&str]) -> Vec<Example> {
+    qs.iter()
+        .map(|q| {
+            Example::new()
+                .with("question", *q)
+                .with("answer", q.to_uppercase())
+                .with_inputs(["question"])
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn stopping_at_the_error_limit_returns_the_finished_rows() {
+    let program = Predict::parse("question -> answer")
+        .unwrap()
+        .with_lm(upper_lm().shared());
+    let exact = metric_fn(|ex, pred| ex.get("answer") == pred.get("answer"));
+    let err = Evaluate::new(questions(&["a", "b", "!x", "c", "!y", "d"]))
+        .max_errors(2)
+        .num_threads(1)
+        .run(&program, &exact)
+        .await
+        .unwrap_err();
+    let Error::TooManyErrors {
+        partial: Some(partial),
+        ..
+    } = err
+    else {
+        panic!("expected the finished rows with the error: {err}");
+    };
+    let finished: Vec<&str> = partial
+        .results
+        .iter()
+        .map(|r| r.example.get_str("question").unwrap_or_default())
+        .collect();
+    assert_eq!(
+        finished,
+        ["a", "b", "!x", "c"],
+        "rows before the second failure"
+    );
+    assert_eq!(
+        partial.results[2]
+            .error
+            .as_deref()
+            .map(|e| e.contains("refused")),
+        Some(true)
+    );
+    assert_eq!(partial.score, 75.0, "3 of the 4 finished rows are right");
+}
+
+#[tokio::test]
+async fn a_panicking_metric_fails_only_its_example() {
+    let program = Predict::parse("question -> answer")
+        .unwrap()
+        .with_lm(upper_lm().shared());
+    let picky = metric_fn(|ex: &Example, pred: &dspy_core::Prediction| {
+        if ex.get_str("question") == Some("boom") {
+            panic!("metric exploded on {:?}", ex.get_str("question"));
+        }
+        ex.get("answer") == pred.get("answer")
+    });
+    let result = Evaluate::new(questions(&["a", "boom", "b"]))
+        .num_threads(2)
+        .run(&program, &picky)
+        .await
+        .unwrap();
+    let scores: Vec<f64> = result.results.iter().map(|r| r.score.value).collect();
+    assert_eq!(scores, [1.0, 0.0, 1.0]);
+    let error = result.results[1].error.as_deref().unwrap_or_default();
+    assert!(
+        error.contains("panicked") && error.contains("metric exploded"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn without_outputs_rows_keep_only_scores_and_errors() {
+    let program = Predict::parse("question -> answer")
+        .unwrap()
+        .with_lm(upper_lm().shared());
+    let exact = metric_fn(|ex, pred| ex.get("answer") == pred.get("answer"));
+    let result = Evaluate::new(questions(&["a", "!x"]))
+        .keep_outputs(false)
+        .run(&program, &exact)
+        .await
+        .unwrap();
+    assert_eq!(result.score, 50.0);
+    assert!(result
+        .results
+        .iter()
+        .all(|r| r.example.keys().next().is_none()));
+    assert!(result
+        .results
+        .iter()
+        .all(|r| r.prediction.keys().next().is_none()));
+    assert!(result.results[1].error.is_some());
+}
+
+#[tokio::test]
+async fn never_more_than_num_threads_in_flight() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    #[derive(Debug, Default)]
+    struct Gauge {
+        now: AtomicUsize,
+        peak: AtomicUsize,
+        calls: AtomicUsize,
+    }
+    #[derive(Debug)]
+    struct Slow(Arc<Gauge>);
+    impl dspy_core::lm::LanguageModel for Slow {
+        fn call(
+            &self,
+            request: dspy_core::lm::LmRequest,
+        ) -> dspy_core::lm::BoxFuture<'_, Result<dspy_core::lm::LmResponse, LmError>> {
+            Box::pin(async move {
+                let now = self.0.now.fetch_add(1, Ordering::SeqCst) + 1;
+                self.0.peak.fetch_max(now, Ordering::SeqCst);
+                self.0.calls.fetch_add(1, Ordering::SeqCst);
+                for _ in 0..3 {
+                    tokio::task::yield_now().await;
+                }
+                self.0.now.fetch_sub(1, Ordering::SeqCst);
+                let question = support::last_user(&request)
+                    .lines()
+                    .nth(1)
+                    .unwrap_or_default()
+                    .to_string();
+                Ok(dspy_core::lm::LmResponse::text(
+                    "slow",
+                    chat(&[("answer", &question.to_uppercase())]),
+                ))
+            })
+        }
+        fn model(&self) -> &str {
+            "slow"
+        }
+    }
+    let gauge = Arc::new(Gauge::default());
+    let program = Predict::parse("question -> answer")
+        .unwrap()
+        .with_lm(Arc::new(Slow(gauge.clone())));
+    let exact = metric_fn(|ex, pred| ex.get("answer") == pred.get("answer"));
+    let qs: Vec<String> = (0..40).map(|i| format!("q{i}")).collect();
+    let refs: Vec<&str> = qs.iter().map(String::as_str).collect();
+    let result = Evaluate::new(questions(&refs))
+        .num_threads(3)
+        .run(&program, &exact)
+        .await
+        .unwrap();
+    assert_eq!(result.score, 100.0);
+    assert_eq!(gauge.calls.load(Ordering::SeqCst), 40);
+    let peak = gauge.peak.load(Ordering::SeqCst);
+    assert_eq!(peak, 3, "calls overlap, but never more than num_threads");
+}

@@ -238,3 +238,112 @@ fn a_failed_load_changes_nothing() {
         "Given the fields `question`, produce the fields `answer`."
     );
 }
+
+#[test]
+fn save_replaces_the_file_atomically() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("program.json");
+    let big = |n: usize| {
+        let demos: Vec<Example> = (0..n)
+            .map(|i| {
+                Example::new()
+                    .with("question", "x".repeat(2_000))
+                    .with("answer", i.to_string())
+            })
+            .collect();
+        Predict::parse("question -> answer")
+            .unwrap()
+            .with_demos(demos)
+    };
+    big(10).save(&path).unwrap();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = {
+        let (path, stop) = (path.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut reads = 0usize;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let parsed: Result<Value, _> = serde_json::from_str(&text);
+                assert!(
+                    parsed.is_ok(),
+                    "a reader saw a partly written file ({} bytes)",
+                    text.len()
+                );
+                reads += 1;
+            }
+            reads
+        })
+    };
+    for round in 0..40 {
+        big(200 + round % 2).save(&path).unwrap();
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let reads = reader.join().expect("every read saw a whole file");
+    assert!(reads > 0);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n != "program.json")
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "no temporary files left: {leftovers:?}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o644);
+    }
+}
+
+#[test]
+fn save_into_a_missing_folder_fails_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("missing").join("program.json");
+    let err = Predict::parse("q -> a").unwrap().save(&path).unwrap_err();
+    assert!(matches!(err, StateError::Io { .. }), "{err}");
+    assert!(!path.exists());
+}
+
+#[test]
+fn what_save_writes_always_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let nested = |levels: usize| {
+        let mut v = json!("leaf");
+        for _ in 0..levels {
+            v = json!([v]);
+        }
+        v
+    };
+    let with_demo = |v: Value| {
+        Predict::parse("question -> answer")
+            .unwrap()
+            .with_demos(vec![Example::new().with("question", "q").with("answer", v)])
+    };
+    // A value as deep as a file may hold saves and loads back.
+    let ok = dir.path().join("ok.json");
+    let mut saved = with_demo(nested(100));
+    saved.save(&ok).unwrap();
+    let mut loaded = Predict::parse("question -> answer").unwrap();
+    loaded.load(&ok).unwrap();
+    assert_eq!(loaded.demos(), saved.demos_mut().as_slice());
+    // A deeper one (JSON repair of a model's output can nest hundreds of levels) is refused
+    // before anything is written, instead of writing a file `load` rejects.
+    let deep = dir.path().join("deep.json");
+    let err = with_demo(nested(400)).save(&deep).unwrap_err();
+    assert!(matches!(err, StateError::TooDeep { .. }), "{err}");
+    assert!(!deep.exists());
+    // A hostile file nested 100,000 levels deep is an error, not a stack overflow.
+    let hostile = dir.path().join("hostile.json");
+    std::fs::write(
+        &hostile,
+        format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)),
+    )
+    .unwrap();
+    let err = Predict::parse("q -> a")
+        .unwrap()
+        .load(&hostile)
+        .unwrap_err();
+    assert!(matches!(err, StateError::Json { .. }), "{err}");
+}

@@ -304,6 +304,7 @@ impl BootstrapFewShot {
                             errors,
                             max_errors,
                             last: Box::new(error),
+                            partial: None,
                         });
                     }
                     tracing::error!(example = i, %error, "bootstrapping an example failed");

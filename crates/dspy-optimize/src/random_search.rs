@@ -215,6 +215,7 @@ impl BootstrapFewShotWithRandomSearch {
                 score: result.score,
                 subscores: result.results.iter().map(|r| r.score.value).collect(),
                 bootstrapped,
+                error: None,
             },
             program,
         })
@@ -253,20 +254,43 @@ impl Optimizer for BootstrapFewShotWithRandomSearch {
             let evaluate = &evaluate;
             let pending: Vec<_> = kinds
                 .into_iter()
-                .map(|kind| self.build_and_score(kind, student, trainset, evaluate))
+                .map(|kind| async move {
+                    (
+                        kind,
+                        self.build_and_score(kind, student, trainset, evaluate)
+                            .await,
+                    )
+                })
                 .collect();
             let mut runs = stream::iter(pending).buffered(self.candidate_concurrency);
 
             let mut candidates: Vec<Candidate<P>> = Vec::new();
+            let mut reports: Vec<CandidateReport> = Vec::new();
             let mut best: Option<usize> = None;
-            while let Some(candidate) = runs.next().await {
-                let candidate = candidate?;
+            let mut last_error = None;
+            while let Some((kind, candidate)) = runs.next().await {
                 progress.inc(1);
+                let candidate = match candidate {
+                    Ok(candidate) => candidate,
+                    Err(error) => {
+                        tracing::error!(seed = kind.seed(), %error, "a candidate failed");
+                        reports.push(CandidateReport {
+                            seed: kind.seed(),
+                            score: f64::NAN,
+                            subscores: Vec::new(),
+                            bootstrapped: 0,
+                            error: Some(error.to_string()),
+                        });
+                        last_error = Some(error);
+                        continue;
+                    }
+                };
                 let score = candidate.report.score;
                 tracing::info!(seed = candidate.report.seed, score, "scored a candidate");
-                if !best.is_some_and(|b| score <= candidates[b].report.score) {
+                if beats(score, best.map(|b| candidates[b].report.score)) {
                     best = Some(candidates.len());
                 }
+                reports.push(candidate.report.clone());
                 candidates.push(candidate);
                 if self.stop_at_score.is_some_and(|s| score >= s) {
                     break;
@@ -275,18 +299,61 @@ impl Optimizer for BootstrapFewShotWithRandomSearch {
             drop(runs);
             progress.finish_and_clear();
 
-            let best = best.unwrap_or(0);
+            let Some(best) = best.or(if candidates.is_empty() { None } else { Some(0) }) else {
+                return Err(last_error.unwrap_or_else(|| Error::custom("no candidate was built")));
+            };
             let program = candidates[best].program.clone();
             let mut report =
                 CompileReport::new("BootstrapFewShotWithRandomSearch", student, &program);
-            report.candidates = candidates.iter().map(|c| c.report.clone()).collect();
+            report.candidates = reports;
             report.bootstrapped = candidates[best].report.bootstrapped;
-            candidates.sort_by(|a, b| b.report.score.total_cmp(&a.report.score));
+            let key = |c: &Candidate<P>| {
+                let s = c.report.score;
+                if s.is_nan() {
+                    f64::NEG_INFINITY
+                } else {
+                    s
+                }
+            };
+            candidates.sort_by(|a, b| key(b).total_cmp(&key(a)));
             Ok(Compiled {
                 program,
                 report,
                 candidates,
             })
         })
+    }
+}
+
+/// Whether a candidate scoring `score` replaces the best so far (DSPy keeps the first of equal
+/// scores). A NaN score (a metric returning NaN) never wins, and any real score beats it.
+fn beats(score: f64, best: Option<f64>) -> bool {
+    match best {
+        _ if score.is_nan() => false,
+        None => true,
+        Some(best) => best.is_nan() || score > best,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::beats;
+
+    #[test]
+    fn nan_never_wins_and_ties_keep_the_first() {
+        let pick = |scores: &[f64]| {
+            let mut best: Option<usize> = None;
+            for (i, &s) in scores.iter().enumerate() {
+                if beats(s, best.map(|b| scores[b])) {
+                    best = Some(i);
+                }
+            }
+            best
+        };
+        assert_eq!(pick(&[10.0, f64::NAN]), Some(0));
+        assert_eq!(pick(&[f64::NAN, 5.0, f64::NAN]), Some(1));
+        assert_eq!(pick(&[3.0, 7.0, 7.0, f64::NAN]), Some(1));
+        assert_eq!(pick(&[f64::NAN, f64::NAN]), None);
+        assert_eq!(pick(&[]), None);
     }
 }

@@ -42,12 +42,15 @@ pub struct CandidateReport {
     /// DSPy's candidate seed: -3 zero-shot, -2 labeled only, -1 plain bootstrap, then random
     /// shuffled bootstraps.
     pub seed: i64,
-    /// Evaluation score, 0–100.
+    /// Evaluation score, 0–100 (NaN when the candidate failed).
     pub score: f64,
     /// Per-example metric values, in validation-set order.
     pub subscores: Vec<f64>,
     /// Bootstrapped demos the candidate was built with.
     pub bootstrapped: usize,
+    /// Why building or scoring the candidate failed, if it did; a failed candidate is never
+    /// chosen and the others still run.
+    pub error: Option<String>,
 }
 
 /// The demos and instructions of one predictor before and after compiling.

@@ -159,3 +159,102 @@ async fn ensemble_majority_beats_the_unoptimized_program() {
     assert_eq!(after, expected);
     assert!(after > before);
 }
+
+#[tokio::test]
+async fn a_failing_candidate_is_recorded_and_the_others_go_on() {
+    use std::sync::Arc;
+    // The oracle, except that a prompt without demos is an error: the zero-shot candidate
+    // (seed -3) fails its whole evaluation.
+    let lm = Arc::new(dspy_testkit::ScriptedLm::from_response_fn(|request| {
+        let demos = request
+            .messages
+            .iter()
+            .filter(|m| m.role == dspy_core::adapters::Role::Assistant)
+            .count();
+        if demos == 0 {
+            return Err(dspy_core::lm::LmError::config("no demos, no answer"));
+        }
+        Ok(dspy_core::lm::LmResponse::text("oracle", oracle(request)))
+    }));
+    let (train, dev) = (dataset(0, 4), dataset(50, 3));
+    let compiled = settings::with_lm(lm, async {
+        search(0)
+            .max_errors(2)
+            .compile_with_report(&student(), &train, Some(&dev))
+            .await
+            .unwrap()
+    })
+    .await;
+    let zero_shot = &compiled.report.candidates[0];
+    assert_eq!(zero_shot.seed, -3);
+    assert!(zero_shot.score.is_nan());
+    assert!(
+        zero_shot
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("no demos")),
+        "{zero_shot:?}"
+    );
+    assert_eq!(
+        compiled.report.candidates.len(),
+        9,
+        "the other candidates still ran"
+    );
+    assert!(compiled.report.candidates[1..]
+        .iter()
+        .all(|c| c.error.is_none()));
+    assert!(
+        !compiled.program.demos().is_empty(),
+        "a built candidate was kept"
+    );
+}
+
+#[tokio::test]
+async fn a_nan_score_never_wins() {
+    // The metric is NaN for one dev example whenever it is answered right, so every candidate
+    // that knows its kind scores NaN; only candidates that do not know it have a real score.
+    let nan_metric = dspy_core::evaluate::metric_fn(
+        |ex: &dspy_core::Example, pred: &dspy_core::Prediction| -> f64 {
+            let right = ex.get("answer") == pred.get("answer");
+            if right && ex.get_str("question") == Some("amber-50") {
+                f64::NAN
+            } else if right {
+                1.0
+            } else {
+                0.0
+            }
+        },
+    );
+    let (_, lm) = lm();
+    let (train, dev) = (dataset(0, 4), dataset(50, 3));
+    let compiled = settings::with_lm(lm, async {
+        BootstrapFewShotWithRandomSearch::new(nan_metric)
+            .num_candidate_programs(6)
+            .max_bootstrapped_demos(3)
+            .max_labeled_demos(3)
+            .compile_with_report(&student(), &train, Some(&dev))
+            .await
+            .unwrap()
+    })
+    .await;
+    let scores: Vec<f64> = compiled.report.candidates.iter().map(|c| c.score).collect();
+    assert!(
+        scores.iter().any(|s| s.is_nan()),
+        "some candidate knows amber: {scores:?}"
+    );
+    let best = &compiled.candidates[0].report;
+    assert!(
+        !best.score.is_nan(),
+        "the kept candidate has a real score: {scores:?}"
+    );
+    let real_max = scores
+        .iter()
+        .filter(|s| !s.is_nan())
+        .cloned()
+        .fold(f64::MIN, f64::max);
+    assert_eq!(best.score, real_max);
+    assert_eq!(
+        compiled.program.demos(),
+        compiled.candidates[0].program.demos()
+    );
+}

@@ -39,6 +39,7 @@ pub fn parse_type(
         text,
         pos: 0,
         resolve,
+        depth: 0,
     };
     p.skip_ws();
     let ty = p.union_expr()?;
@@ -88,6 +89,7 @@ fn parse_side(
         text: &text[..end],
         pos: start,
         resolve,
+        depth: 0,
     };
     let mut fields = Vec::new();
     p.skip_ws();
@@ -115,10 +117,16 @@ fn parse_side(
     }
 }
 
+/// Deepest nesting of type arguments a signature may use (`list[list[...]]`); deeper text is a
+/// syntax error instead of a stack overflow.
+pub(crate) const MAX_TYPE_DEPTH: usize = 64;
+
 struct Parser<'a> {
     text: &'a str,
     pos: usize,
     resolve: &'a dyn Fn(&str) -> Option<FieldType>,
+    /// Type-argument brackets open around the current position.
+    depth: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -209,7 +217,14 @@ impl<'a> Parser<'a> {
             let args = if name == "Literal" {
                 None
             } else {
-                Some(self.type_args()?)
+                if self.depth >= MAX_TYPE_DEPTH {
+                    self.pos -= 1;
+                    return Err(self.error("at most 64 levels of nested type arguments"));
+                }
+                self.depth += 1;
+                let args = self.type_args();
+                self.depth -= 1;
+                Some(args?)
             };
             Some(args)
         } else {
@@ -409,6 +424,22 @@ mod tests {
             "Given the fields `question`, `context`, produce the fields `answer`."
         );
         assert!(SignatureSpec::parse("-> b").unwrap().inputs().is_empty());
+    }
+
+    #[test]
+    fn deep_nesting_is_a_syntax_error_not_a_stack_overflow() {
+        let deep = |n: usize| format!("x: {}str{} -> y", "list[".repeat(n), "]".repeat(n));
+        assert!(parse_signature(&deep(MAX_TYPE_DEPTH)).is_ok());
+        let err = parse_signature(&deep(MAX_TYPE_DEPTH + 1)).unwrap_err();
+        assert!(err.expected.contains("nested"), "{}", err.expected);
+        // 100,000 levels (would overflow the stack of a recursive parser) fail the same way.
+        let err = std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(move || parse_signature(&deep(100_000)).unwrap_err())
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(err.position, 3 + 5 * MAX_TYPE_DEPTH + 4);
     }
 
     #[test]

@@ -21,7 +21,10 @@
 mod metric;
 mod result;
 
-use futures_util::stream::{self, StreamExt};
+use std::panic::AssertUnwindSafe;
+
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use futures_util::FutureExt;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::example::{Example, Prediction};
@@ -43,6 +46,7 @@ pub struct Evaluate {
     display_table: Option<usize>,
     max_errors: Option<usize>,
     failure_score: f64,
+    keep_outputs: bool,
 }
 
 impl Evaluate {
@@ -56,6 +60,7 @@ impl Evaluate {
             display_table: None,
             max_errors: None,
             failure_score: 0.0,
+            keep_outputs: true,
         }
     }
 
@@ -94,12 +99,21 @@ impl Evaluate {
         &self.devset
     }
 
+    /// Keeps each row's example and prediction (the default). With `false` the rows keep only
+    /// their score and error (example and prediction left empty), so a very large evaluation
+    /// holds a few dozen bytes per example.
+    pub fn keep_outputs(mut self, keep: bool) -> Evaluate {
+        self.keep_outputs = keep;
+        self
+    }
+
     /// Runs `program` on every example and scores it with `metric`.
     ///
     /// Returns the mean score as a percentage rounded to 2 decimals, and one row per example
-    /// in dataset order. A failed example scores the failure score and keeps its error text;
-    /// reaching the error limit stops the run with [`Error::TooManyErrors`]. An empty dataset
-    /// is [`Error::EmptyDataset`].
+    /// in dataset order. A failed example (an error, or a panic in the program or the metric)
+    /// scores the failure score and keeps its error text; the others go on. Reaching the error
+    /// limit stops the run with [`Error::TooManyErrors`], which carries the rows finished so
+    /// far. An empty dataset is [`Error::EmptyDataset`].
     pub async fn run<P, M>(&self, program: &P, metric: &M) -> Result<EvaluationResult, Error>
     where
         P: Module + ?Sized,
@@ -109,75 +123,101 @@ impl Evaluate {
             return Err(Error::EmptyDataset);
         }
         let total = self.devset.len();
-        let concurrency = self.num_threads.unwrap_or_else(settings::num_threads);
+        let concurrency = self
+            .num_threads
+            .unwrap_or_else(settings::num_threads)
+            .max(1);
         let max_errors = self.max_errors.unwrap_or_else(settings::max_errors);
         let progress = self.progress_bar(total);
 
-        // The futures are built eagerly (they do nothing until polled): a `map` closure
-        // returning them would make this future's `Send` bound fail to be proven inside other
-        // generic boxed futures (the optimizers').
-        let pending: Vec<_> = self
-            .devset
-            .iter()
-            .enumerate()
-            .map(|(i, example)| async move { (i, evaluate_one(program, metric, example).await) })
-            .collect();
-        let mut outcomes = stream::iter(pending).buffer_unordered(concurrency);
-
+        // At most `concurrency` examples are in flight; each is started only when a slot frees,
+        // so memory does not grow with the dataset beyond the rows themselves.
+        let mut in_flight = FuturesUnordered::new();
+        let mut next = 0usize;
         let mut rows: Vec<Option<EvaluationRow>> = (0..total).map(|_| None).collect();
-        let (mut errors, mut sum) = (0usize, 0.0f64);
-        while let Some((i, outcome)) = outcomes.next().await {
-            let example = self.devset[i].clone();
+        let (mut errors, mut done, mut sum) = (0usize, 0usize, 0.0f64);
+        loop {
+            while next < total && in_flight.len() < concurrency {
+                let (i, example) = (next, &self.devset[next]);
+                in_flight.push(async move {
+                    let run = AssertUnwindSafe(evaluate_one(program, metric, example));
+                    (
+                        i,
+                        run.catch_unwind()
+                            .await
+                            .unwrap_or_else(|p| Err(panicked(p))),
+                    )
+                });
+                next += 1;
+            }
+            let Some((i, outcome)) = in_flight.next().await else {
+                break;
+            };
             let row = match outcome {
-                Ok((prediction, score)) => EvaluationRow {
-                    example,
-                    prediction,
-                    score,
-                    error: None,
-                },
+                Ok((prediction, score)) => self.row(i, prediction, score, None),
                 Err(error) => {
                     errors += 1;
                     tracing::error!(example = i, %error, "evaluation of an example failed");
                     if errors >= max_errors {
                         progress.abandon();
+                        let finished: Vec<EvaluationRow> = rows.into_iter().flatten().collect();
                         return Err(Error::TooManyErrors {
                             errors,
                             max_errors,
                             last: Box::new(error),
+                            partial: Some(Box::new(EvaluationResult::of(finished))),
                         });
                     }
-                    EvaluationRow {
-                        example,
-                        prediction: Prediction::default(),
-                        score: Score::new(self.failure_score),
-                        error: Some(error.to_string()),
-                    }
+                    let text = error.to_string();
+                    self.row(
+                        i,
+                        Prediction::default(),
+                        Score::new(self.failure_score),
+                        Some(text),
+                    )
                 }
             };
             sum += row.score.value;
             rows[i] = Some(row);
-            let done = rows.iter().filter(|r| r.is_some()).count();
-            progress.set_message(progress_text(sum, done));
+            done += 1;
+            if self.display_progress {
+                progress.set_message(progress_text(sum, done));
+            }
             progress.inc(1);
         }
         progress.finish();
 
-        let results: Vec<EvaluationRow> = rows.into_iter().flatten().collect();
-        let total_score: f64 = results.iter().map(|r| r.score.value).sum();
-        let result = EvaluationResult {
-            score: round2(100.0 * total_score / total as f64),
-            results,
-        };
+        let result = EvaluationResult::of(rows.into_iter().flatten().collect());
         tracing::info!(
             "Average Metric: {} / {} ({}%)",
-            total_score,
+            sum,
             total,
-            round1(100.0 * total_score / total as f64)
+            round1(100.0 * sum / total as f64)
         );
         if let Some(rows) = self.display_table {
             println!("{}", result.table(rows));
         }
         Ok(result)
+    }
+
+    fn row(
+        &self,
+        i: usize,
+        prediction: Prediction,
+        score: Score,
+        error: Option<String>,
+    ) -> EvaluationRow {
+        let (example, prediction) = if self.keep_outputs {
+            (self.devset[i].clone(), prediction)
+        } else {
+            (Example::default(), Prediction::default())
+        };
+        EvaluationRow {
+            example,
+            prediction,
+            score,
+            error,
+        }
     }
 
     fn progress_bar(&self, total: usize) -> ProgressBar {
@@ -209,6 +249,16 @@ where
     let prediction = program.forward(inputs).await?;
     let score = metric.score(example, &prediction, None).await?;
     Ok((prediction, score))
+}
+
+/// A panic in the program or the metric, as the error of its example.
+fn panicked(payload: Box<dyn std::any::Any + Send>) -> Error {
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a non-string panic payload".to_string());
+    Error::custom(format!("the program or the metric panicked: {message}"))
 }
 
 /// DSPy's progress text: `Average Metric: 2.00 / 3 (66.7%)`.

@@ -50,6 +50,18 @@ impl fmt::Display for EvaluationResult {
 const MAX_CELL: usize = 40;
 
 impl EvaluationResult {
+    /// The result of these rows: their mean score as a percentage, rounded like Python's
+    /// `round(x, 2)` (0 for no rows).
+    pub fn of(results: Vec<EvaluationRow>) -> EvaluationResult {
+        let total: f64 = results.iter().map(|r| r.score.value).sum();
+        let score = if results.is_empty() {
+            0.0
+        } else {
+            super::round2(100.0 * total / results.len() as f64)
+        };
+        EvaluationResult { score, results }
+    }
+
     /// A plain-text table of the first `rows` results: the example's fields, the prediction's
     /// fields (a name both have gets an `example_` / `pred_` prefix) and the score.
     ///

@@ -105,4 +105,11 @@ pub enum StateError {
         /// The predictor's dotted name.
         predictor: String,
     },
+    /// The program holds a value nested deeper than a saved file may be (serde_json's limit
+    /// of 128 levels), so the file could not be loaded again; nothing was written.
+    #[error("{path}: the program holds a value nested deeper than 128 levels (a demo or a field default?), which could not be loaded back; nothing was written. Flatten that value before saving")]
+    TooDeep {
+        /// The file that was not written.
+        path: PathBuf,
+    },
 }

@@ -286,10 +286,40 @@ pub(crate) fn save<M: Module + ?Sized>(program: &M, path: &Path) -> Result<(), S
             source,
         })?;
     text.push('\n');
-    std::fs::write(path, text).map_err(|source| StateError::Io {
+    // What `load` cannot read back (nesting past serde_json's recursion limit) is not written.
+    if serde_json::from_str::<Value>(&text).is_err() {
+        return Err(StateError::TooDeep {
+            path: path.to_path_buf(),
+        });
+    }
+    write_atomically(path, text.as_bytes()).map_err(|source| StateError::Io {
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// Writes `bytes` to a temporary file beside `path`, flushes it to disk and renames it over
+/// `path`: a reader (or a crash) sees the old file or the new one, never a part.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".dspy-save-").suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // What a plain write gives under the usual umask (tempfile's default is 0600).
+        builder.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    let mut file = builder.tempfile_in(dir)?;
+    file.write_all(bytes)?;
+    file.as_file().sync_all()?;
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// Reads a saved program and applies it.
