@@ -1,6 +1,6 @@
 //! BootstrapFewShotWithRandomSearch against the test kit's mock server at 20 ms per call.
 //!
-//! `cargo run --release -p dspy-bench --example optimize_bench -- [candidates] [n] [candidates at once]`
+//! `cargo run --release -p dspy-bench --example optimize_bench -- [candidates] [n] [candidates at once] [ahead]`
 //!
 //! 16 random candidates (19 in all), 100 train and 100 dev examples, an in-memory response
 //! cache and at most 16 calls in flight. Prints the wall time, the LM calls the server saw and
@@ -80,6 +80,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let candidates: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(16);
     let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100);
     let parallel: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(8);
+    // `ahead`: bootstrap examples ahead of DSPy's order (more calls, less waiting).
+    let ahead = args.next().as_deref() == Some("ahead");
 
     let server = MockServer::start(
         MockConfig::new()
@@ -102,6 +104,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .num_threads(LIMIT)
         .candidate_concurrency(parallel)
         .seed(0);
+    let mut optimizer = optimizer;
+    optimizer.bootstrap.bootstrap_ahead = ahead;
 
     let started = Instant::now();
     let compiled = settings::with_lm(lm.clone(), async {
