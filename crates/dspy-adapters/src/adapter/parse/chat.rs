@@ -107,7 +107,8 @@ fn take_section(
             ParseErrorKind::FieldValue {
                 field: field.name.clone(),
                 value: text.to_owned(),
-                reason: e.to_string(),
+                reason: e.to_string().into(),
+                field_spec: None,
             },
         )),
     }

@@ -8,7 +8,7 @@
 
 use std::ops::Range;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::{error, finish};
 use crate::adapter::{AdapterKind, Values};
@@ -18,20 +18,14 @@ use crate::{ParseError, ParseErrorKind, SignatureSpec};
 
 /// Parses a `JSONAdapter` completion into `spec`'s outputs.
 pub(crate) fn parse_json(spec: &SignatureSpec, completion: &str) -> Result<Values, ParseError> {
-    // DSPy reports the `{...}` text it fell back to as the response; our errors keep the whole
-    // completion, so nothing the LM said is lost.
-    let text = completion;
-    let mut fields = json_repair::loads(completion);
-    if !fields.is_object() {
-        if let Some(range) = first_balanced_braces(completion) {
-            fields = json_repair::loads(&completion[range]);
-        }
-    }
-    let Value::Object(fields) = fields else {
+    // Errors keep the whole completion; their message quotes the text DSPy went on with
+    // (`ParseError::lm_response`).
+    let (_, fields) = read_object(completion);
+    let Some(fields) = fields else {
         return Err(error(
             AdapterKind::Json,
             spec,
-            text,
+            completion,
             ParseErrorKind::Malformed {
                 reason: "LM response cannot be serialized to a JSON object.".to_string(),
             },
@@ -49,17 +43,44 @@ pub(crate) fn parse_json(spec: &SignatureSpec, completion: &str) -> Result<Value
                 return Err(error(
                     AdapterKind::Json,
                     spec,
-                    text,
+                    completion,
                     ParseErrorKind::FieldValue {
                         field: key.clone(),
                         value: py_str(value),
-                        reason: e.to_string(),
+                        reason: e.to_string().into(),
+                        field_spec: None,
                     },
                 ))
             }
         }
     }
-    finish(AdapterKind::Json, spec, text, found)
+    finish(AdapterKind::Json, spec, completion, found)
+}
+
+/// What DSPy's `JSONAdapter.parse` reads: the completion repaired as JSON; when that is not an
+/// object and the text holds a balanced `{...}`, DSPy goes on with that text instead (and
+/// quotes it in its errors). Returns the text it went on with and the object, if it is one.
+fn read_object(completion: &str) -> (&str, Option<Map<String, Value>>) {
+    let mut text = completion;
+    let mut fields = json_repair::loads(completion);
+    if !fields.is_object() {
+        if let Some(range) = first_balanced_braces(completion) {
+            text = &completion[range];
+            fields = json_repair::loads(text);
+        }
+    }
+    match fields {
+        Value::Object(fields) => (text, Some(fields)),
+        _ => (text, None),
+    }
+}
+
+impl ParseError {
+    /// [`read_object`] of this error's completion: the text DSPy's `JSONAdapter` quotes as the
+    /// LM response, and the object it read from it.
+    pub(crate) fn json_object(&self) -> (&str, Option<Map<String, Value>>) {
+        read_object(&self.completion)
+    }
 }
 
 /// The first match of the recursive regex `\{(?:[^{}]|(?R))*\}`: the `{` that is closed
@@ -86,6 +107,46 @@ fn first_balanced_braces(text: &str) -> Option<Range<usize>> {
 #[cfg(test)]
 mod tests {
     use super::first_balanced_braces;
+    use crate::{Adapter, JsonAdapter, SignatureSpec};
+
+    /// `str(AdapterParseError)` from DSPy 3.4.1's `JSONAdapter().parse(signature, completion)`.
+    #[test]
+    fn error_messages_as_dspy_words_them() {
+        let int_error = "Failed to parse field answer: 1 validation error for int\n  Input should be a valid integer, unable to parse string as an integer [type=int_parsing, input_value='x', input_type=str]\n    For further information visit https://errors.pydantic.dev/2.14/v/int_parsing\n\n";
+        let cases = [
+            (
+                "question -> answer",
+                "The answer {is} here",
+                "LM response cannot be serialized to a JSON object.\n\nAdapter JSONAdapter failed to parse the LM response. \n\nLM Response: {is} \n\nExpected to find output fields in the LM response: [answer] \n\n".to_string(),
+            ),
+            (
+                "question -> answer",
+                "Sure: [\"Paris\"] {oops",
+                "LM response cannot be serialized to a JSON object.\n\nAdapter JSONAdapter failed to parse the LM response. \n\nLM Response: Sure: [\"Paris\"] {oops \n\nExpected to find output fields in the LM response: [answer] \n\n".to_string(),
+            ),
+            (
+                "question -> answer",
+                "[\"a\"] then {\"other\": 1}",
+                "Adapter JSONAdapter failed to parse the LM response. \n\nLM Response: {\"other\": 1} \n\nExpected to find output fields in the LM response: [answer] \n\nActual output fields parsed from the LM response: [] \n\n".to_string(),
+            ),
+            (
+                "question -> answer: int, note",
+                "{\"note\": \"n\", \"zz\": 1, \"answer\": \"x\"}",
+                format!("{int_error}Adapter JSONAdapter failed to parse the LM response. \n\nLM Response: {{\"note\": \"n\", \"zz\": 1, \"answer\": \"x\"}} \n\nExpected to find output fields in the LM response: [answer, note] \n\nActual output fields parsed from the LM response: [note, answer] \n\n"),
+            ),
+            (
+                "question -> answer: int, note",
+                "[0] {\"note\": \"n\", \"answer\": \"x\"} tail",
+                format!("{int_error}Adapter JSONAdapter failed to parse the LM response. \n\nLM Response: {{\"note\": \"n\", \"answer\": \"x\"}} \n\nExpected to find output fields in the LM response: [answer, note] \n\nActual output fields parsed from the LM response: [note, answer] \n\n"),
+            ),
+        ];
+        for (signature, completion, want) in cases {
+            let spec = SignatureSpec::parse(signature).unwrap();
+            let err = JsonAdapter.parse(&spec, completion).unwrap_err();
+            assert_eq!(err.to_string(), want, "{completion:?}");
+            assert_eq!(err.completion, completion);
+        }
+    }
 
     fn first(text: &str) -> Option<&str> {
         first_balanced_braces(text).map(|r| &text[r])

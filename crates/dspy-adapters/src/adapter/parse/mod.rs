@@ -5,6 +5,7 @@
 // `ParseError` is the `Adapter::parse` error type; these functions return it as it is.
 
 mod chat;
+mod expat;
 mod json;
 mod xml;
 

@@ -7,16 +7,18 @@
 //! the same schema shapes, see [`Shape`]), which then goes through `parse_value`, falling back
 //! to plain validation. For a union, the union itself and then each member is tried in turn.
 
+use std::sync::Arc;
+
 use dspy_pytext::strip;
 use roxmltree::{Document, Node};
 use serde_json::{Map, Value};
 
-use super::{error, finish};
+use super::{error, expat, finish};
 use crate::adapter::{AdapterKind, Values};
-use crate::render::py_repr::py_str;
+use crate::render::py_repr::{py_repr, py_str};
 use crate::signature::LiteralValue;
 use crate::value::{parse_json_value, union_members, validate, ValueError};
-use crate::{FieldType, ParseError, ParseErrorKind, SignatureSpec};
+use crate::{FieldSpec, FieldType, ParseError, ParseErrorKind, SignatureSpec};
 
 /// Elements nest no deeper than this in a field value (Python would hit its recursion limit).
 const MAX_DEPTH: usize = 256;
@@ -32,9 +34,14 @@ pub(crate) fn parse_xml(spec: &SignatureSpec, completion: &str) -> Result<Values
                 spec,
                 completion,
                 ParseErrorKind::Malformed {
-                    reason: format!("Failed to parse XML: {e}"),
+                    // Python's `ElementTree` (expat) words and places the error; roxmltree's
+                    // own text only for a document expat would have read.
+                    reason: format!(
+                        "Failed to parse XML: {}",
+                        expat::error(&wrapped).unwrap_or_else(|| e.to_string())
+                    ),
                 },
-            ))
+            ));
         }
     };
     let groups = group_children(doc.root_element());
@@ -54,7 +61,8 @@ pub(crate) fn parse_xml(spec: &SignatureSpec, completion: &str) -> Result<Values
                     ParseErrorKind::FieldValue {
                         field: field.name.clone(),
                         value,
-                        reason,
+                        reason: reason.into(),
+                        field_spec: Some(Arc::new(field.clone())),
                     },
                 ))
             }
@@ -89,6 +97,93 @@ fn field_value(elements: &[Node<'_, '_>], ty: &FieldType) -> Result<Value, (Stri
         last = (py_str(&value), error);
     }
     Err(last)
+}
+
+impl FieldSpec {
+    /// pydantic's `str(FieldInfo)` for an output field, which DSPy's `XMLAdapter` prints in place of
+    /// the field's name: `annotation=int required=True json_schema_extra={...}`, with
+    /// `required=False default=...` for a field with a default and `metadata=[Ge(ge=0), ...]` for
+    /// constraints.
+    ///
+    /// `json_schema_extra` lists DSPy's keys in the order the field was built with: a field declared
+    /// without a description (`dspy.OutputField()`, string signatures) holds the field type, the
+    /// constraints, then the `prefix` and `desc` DSPy adds; a field declared with one
+    /// (`dspy.OutputField(desc=...)`, and `ChainOfThought`'s `reasoning`) holds `desc` first. A
+    /// spec does not record how its field was declared, so this follows those two common ways.
+    pub(crate) fn pydantic_field_info(&self) -> String {
+        let repr = |text: &str| py_repr(&Value::String(text.to_owned()));
+        let mut out = format!("annotation={} ", self.ty.dspy_name());
+        match &self.default {
+            Some(default) => out.push_str(&format!("required=False default={} ", py_repr(default))),
+            None => out.push_str("required=True "),
+        }
+        let kind = "'__dspy_field_type': 'output'";
+        let constraints = self
+            .constraints
+            .as_deref()
+            .map(|c| format!(", 'constraints': {}", repr(c)))
+            .unwrap_or_default();
+        let prefix = repr(&self.prefix);
+        let cot_reasoning = self.name == "reasoning" && self.prefix == "Reasoning:";
+        match &self.desc {
+            None if !cot_reasoning => out.push_str(&format!(
+                "json_schema_extra={{{kind}{constraints}, 'prefix': {prefix}, 'desc': {}}}",
+                repr(&format!("${{{}}}", self.name))
+            )),
+            desc => out.push_str(&format!(
+                "json_schema_extra={{'desc': {}, {kind}{constraints}, 'prefix': {prefix}}}",
+                repr(
+                    &desc
+                        .clone()
+                        .unwrap_or_else(|| format!("${{{}}}", self.name))
+                )
+            )),
+        }
+        let metadata = self.constraints.as_deref().map(constraint_metadata);
+        if let Some(metadata) = metadata.filter(|m| !m.is_empty()) {
+            out.push_str(&format!(" metadata=[{}]", metadata.join(", ")));
+        }
+        out
+    }
+}
+
+/// pydantic's metadata objects for DSPy's constraint text (`greater than or equal to: 0, ...`),
+/// in pydantic's order.
+fn constraint_metadata(text: &str) -> Vec<String> {
+    // (DSPy's wording, pydantic's class, keyword), in the order pydantic collects them.
+    const KINDS: [(&str, &str, &str); 8] = [
+        ("greater than: ", "Gt", "gt"),
+        ("greater than or equal to: ", "Ge", "ge"),
+        ("less than: ", "Lt", "lt"),
+        ("less than or equal to: ", "Le", "le"),
+        (
+            "a multiple of the given number: ",
+            "MultipleOf",
+            "multiple_of",
+        ),
+        ("minimum length: ", "MinLen", "min_length"),
+        ("maximum length: ", "MaxLen", "max_length"),
+        (
+            "allow 'inf', '-inf', 'nan' values: ",
+            "AllowInfNan",
+            "allow_inf_nan",
+        ),
+    ];
+    // The parts are joined with ", ", which the `allow_inf_nan` wording also holds; values are
+    // numbers or booleans.
+    KINDS
+        .iter()
+        .filter_map(|(wording, class, keyword)| {
+            let start = text
+                .match_indices(wording)
+                .find(|(i, _)| *i == 0 || text[..*i].ends_with(", "))?
+                .0
+                + wording.len();
+            let rest = &text[start..];
+            let value = rest.split(", ").next().unwrap_or(rest);
+            Some(format!("{class}({keyword}={value})"))
+        })
+        .collect()
 }
 
 /// A JSON schema as DSPy's walk sees it: a type's own schema, or a schema with no type,
@@ -425,6 +520,39 @@ fn push_escaped(out: &mut String, text: &str, attribute: bool) {
             '\n' if attribute => out.push_str("&#10;"),
             '\t' if attribute => out.push_str("&#09;"),
             c => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::signature::parse_type;
+    use crate::FieldSpec;
+
+    fn field(name: &str, ty: &str) -> FieldSpec {
+        FieldSpec::new(name, parse_type(ty, &|_| None).unwrap())
+    }
+
+    /// `str(FieldInfo)` of the same fields declared in a DSPy 3.4.1 class signature.
+    #[test]
+    fn field_info_as_pydantic_prints_it() {
+        let cases = [
+            (field("a", "int"), "annotation=int required=True json_schema_extra={'__dspy_field_type': 'output', 'prefix': 'A:', 'desc': '${a}'}"),
+            (field("b", "Optional[int]").with_desc("maybe it's"), "annotation=Union[int, NoneType] required=True json_schema_extra={'desc': \"maybe it's\", '__dspy_field_type': 'output', 'prefix': 'B:'}"),
+            (field("c", "Union[int, str]"), "annotation=Union[int, str] required=True json_schema_extra={'__dspy_field_type': 'output', 'prefix': 'C:', 'desc': '${c}'}"),
+            (field("d", "Literal['x', \"it's\", 1]"), "annotation=Literal['x', \"it's\", 1] required=True json_schema_extra={'__dspy_field_type': 'output', 'prefix': 'D:', 'desc': '${d}'}"),
+            (field("e", "list[str]").with_constraints("greater than or equal to: 0, less than or equal to: 5"), "annotation=list[str] required=True json_schema_extra={'__dspy_field_type': 'output', 'constraints': 'greater than or equal to: 0, less than or equal to: 5', 'prefix': 'E:', 'desc': '${e}'} metadata=[Ge(ge=0), Le(le=5)]"),
+            (field("f", "dict[str, int]").with_default(json!({"k": 1})), "annotation=dict[str, int] required=False default={'k': 1} json_schema_extra={'__dspy_field_type': 'output', 'prefix': 'F:', 'desc': '${f}'}"),
+            (field("g", "tuple[int, str]"), "annotation=tuple[int, str] required=True json_schema_extra={'__dspy_field_type': 'output', 'prefix': 'G:', 'desc': '${g}'}"),
+            (field("h", "Any"), "annotation=Any required=True json_schema_extra={'__dspy_field_type': 'output', 'prefix': 'H:', 'desc': '${h}'}"),
+            (field("i", "float").with_desc("ratio").with_constraints("greater than: 0.0, allow 'inf', '-inf', 'nan' values: False"), "annotation=float required=True json_schema_extra={'desc': 'ratio', '__dspy_field_type': 'output', 'constraints': \"greater than: 0.0, allow 'inf', '-inf', 'nan' values: False\", 'prefix': 'I:'} metadata=[Gt(gt=0.0), AllowInfNan(allow_inf_nan=False)]"),
+            (field("n", "Optional[list[str]]").with_default(json!(null)), "annotation=Union[list[str], NoneType] required=False default=None json_schema_extra={'__dspy_field_type': 'output', 'prefix': 'N:', 'desc': '${n}'}"),
+            (field("reasoning", "str"), "annotation=str required=True json_schema_extra={'desc': '${reasoning}', '__dspy_field_type': 'output', 'prefix': 'Reasoning:'}"),
+        ];
+        for (spec, want) in cases {
+            assert_eq!(spec.pydantic_field_info(), want, "{}", spec.name);
         }
     }
 }
