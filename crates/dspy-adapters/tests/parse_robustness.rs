@@ -274,3 +274,105 @@ fn hostile_inputs_finish() {
         parse_all(input);
     }
 }
+
+/// Every parser of this crate on random text for a while: adapter completions (all three
+/// adapters, every output type), `parse_value` (JSON repair and Python literals behind it) for
+/// every field type, JSON repair alone, and string signatures. By default one batch of
+/// `PROPTEST_CASES` (400) per parser; with `DSPY_FUZZ_SECONDS=600` it keeps drawing new batches
+/// for that long (the long-run mode: `DSPY_FUZZ_SECONDS=600 cargo test --release -p
+/// dspy-adapters --test parse_robustness long_run -- --nocapture`).
+#[test]
+fn long_run_over_every_parser() {
+    use proptest::test_runner::{Config, TestRunner};
+    use std::time::{Duration, Instant};
+
+    let budget = std::env::var("DSPY_FUZZ_SECONDS")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let types: Vec<FieldType> = specs()
+        .iter()
+        .flat_map(|s| s.outputs().iter().map(|f| f.ty.clone()).collect::<Vec<_>>())
+        .collect();
+    let text = prop_oneof![
+        proptest::collection::vec(fragment(), 0..40).prop_map(|p| p.concat()),
+        "\\PC{0,200}",
+    ];
+    let signature_text = proptest::collection::vec(
+        prop_oneof![
+            proptest::sample::select(vec![
+                "question",
+                "answer",
+                ",",
+                "->",
+                ":",
+                " ",
+                "list[",
+                "dict[",
+                "]",
+                "str",
+                "int",
+                "Literal[",
+                "'a'",
+                "Optional[",
+                "Union[",
+                "|",
+                "tuple[",
+                "float",
+                "bool",
+                "x_1",
+                "\"",
+                "é",
+                "[",
+                "->->",
+                "None",
+            ])
+            .prop_map(str::to_owned),
+            "\\PC{0,6}",
+        ],
+        0..30,
+    )
+    .prop_map(|p| p.concat());
+
+    let started = Instant::now();
+    let (mut batches, mut cases) = (0u64, 0u64);
+    loop {
+        let mut runner = TestRunner::new(Config {
+            cases: cases_per_batch(),
+            failure_persistence: None,
+            ..Config::default()
+        });
+        runner
+            .run(&text, |t| {
+                parse_all(&t);
+                for ty in &types {
+                    let _ = dspy_adapters::value::parse_value(&t, ty);
+                }
+                let _ = dspy_adapters::value::json_repair::loads(&t);
+                Ok(())
+            })
+            .unwrap();
+        runner
+            .run(&signature_text, |t| {
+                if let Ok(spec) = SignatureSpec::parse(&t) {
+                    assert!(!spec.outputs().is_empty(), "a signature has outputs: {t:?}");
+                }
+                Ok(())
+            })
+            .unwrap();
+        batches += 1;
+        cases += 2 * u64::from(cases_per_batch());
+        match budget {
+            Some(b) if started.elapsed() < b => continue,
+            _ => break,
+        }
+    }
+    println!(
+        "long run: {batches} batches, {cases} cases in {:.0} s, no failure",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+fn cases_per_batch() -> u32 {
+    cases()
+}
