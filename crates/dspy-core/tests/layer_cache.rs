@@ -524,3 +524,5 @@ async fn n_completions_are_one_entry() {
     assert_eq!(hit.choices.len(), 2);
     assert_eq!(fake.calls(), 1);
 }
+
+// ---- size bound, read-only files, answers without completions (hardening item 8) ----

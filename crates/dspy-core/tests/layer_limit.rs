@@ -211,3 +211,70 @@ async fn a_timeout_around_a_limited_lm_releases_the_permit() {
         }
     );
 }
+
+/// A fake answering its first call with `first` as usage, then normally (15 tokens).
+fn reporting(first: Usage) -> Arc<FakeLm> {
+    let mut response = LmResponse::text("fake-model-v1", "huge");
+    response.usage = first;
+    FakeLm::new().script(vec![Ok(response)]).shared()
+}
+
+/// How long each of three calls after the first waits, at 6000 tokens per minute (100/s).
+async fn waits_after(first: Usage) -> Vec<Duration> {
+    let fake = reporting(first);
+    let lm = RateLimit::new(
+        fake.clone(),
+        &RateLimitPolicy::new().tokens_per_minute(6000),
+    );
+    lm.call(ask("first").max_tokens(10)).await.unwrap();
+    let mut waits = Vec::new();
+    for i in 0..3 {
+        let start = Instant::now();
+        lm.call(ask(&i.to_string()).max_tokens(10)).await.unwrap();
+        waits.push(start.elapsed());
+    }
+    assert_eq!(fake.calls(), 4);
+    waits
+}
+
+#[tokio::test(start_paused = true)]
+async fn absurd_reported_usage_cannot_stall_later_calls() {
+    let max = Usage {
+        prompt_tokens: u64::MAX,
+        completion_tokens: u64::MAX,
+        total_tokens: u64::MAX,
+    };
+    let quadrillion = Usage {
+        prompt_tokens: 0,
+        completion_tokens: 1_000_000_000_000_000,
+        total_tokens: 1_000_000_000_000_000,
+    };
+    for first in [max, quadrillion] {
+        let waits = waits_after(first).await;
+        // One response is charged at most a minute's worth (6000 tokens): the next call waits
+        // about a minute, the ones after it hardly at all.
+        assert!(
+            waits[0] >= Duration::from_secs(55) && waits[0] <= Duration::from_secs(61),
+            "{first:?}: {waits:?}"
+        );
+        for wait in &waits[1..] {
+            assert!(*wait <= Duration::from_secs(1), "{first:?}: {waits:?}");
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn large_real_usage_is_still_charged_in_full() {
+    // 3000 tokens is far above the 1-second burst (100 tokens) but within a minute's worth:
+    // the next call waits for ~30 s of refill.
+    let waits = waits_after(Usage {
+        prompt_tokens: 2000,
+        completion_tokens: 1000,
+        total_tokens: 3000,
+    })
+    .await;
+    assert!(
+        waits[0] >= Duration::from_secs(28) && waits[0] <= Duration::from_secs(31),
+        "{waits:?}"
+    );
+}

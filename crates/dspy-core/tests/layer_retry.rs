@@ -220,3 +220,138 @@ async fn dropping_a_call_while_it_waits_to_retry_stops_it() {
     assert_eq!(fake.calls(), 2);
     assert_eq!(fake.in_flight(), 0);
 }
+
+fn rate_limited(secs: u64) -> LmError {
+    LmError::RateLimited {
+        retry_after: Some(Duration::from_secs(secs)),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_after_above_the_cap_falls_back_to_our_backoff() {
+    // Seen: a 429 with `Retry-After: 3600` kept a call waiting although max_delay was 200 ms.
+    let fake = FakeLm::new()
+        .script(vec![Err(rate_limited(3600)), ok("done")])
+        .shared();
+    let policy = RetryPolicy::new()
+        .max_delay(Duration::from_millis(200))
+        .jitter(Jitter::None);
+    assert_eq!(policy.get_retry_after_cap(), Duration::from_secs(60));
+    let lm = Retry::new(fake.clone(), policy);
+    let start = Instant::now();
+    assert_eq!(lm.call(ask("q")).await.unwrap().first_text(), Some("done"));
+    assert_eq!(start.elapsed(), Duration::from_millis(200));
+    assert_eq!(fake.calls(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_retry_after_cap_is_60_seconds_by_default_and_configurable() {
+    async fn waited(ask_secs: u64, policy: RetryPolicy) -> Duration {
+        let fake = FakeLm::new()
+            .script(vec![Err(rate_limited(ask_secs))])
+            .shared();
+        let lm = Retry::new(fake, policy.jitter(Jitter::None));
+        let start = Instant::now();
+        lm.call(ask("q")).await.unwrap();
+        start.elapsed()
+    }
+    let backoff = RetryPolicy::new().base_delay(Duration::from_millis(5));
+    // At the cap: honoured; above it: the 5 ms backoff.
+    assert_eq!(waited(60, backoff.clone()).await, Duration::from_secs(60));
+    assert_eq!(waited(61, backoff.clone()).await, Duration::from_millis(5));
+    let long = backoff.clone().retry_after_cap(Duration::from_secs(7200));
+    assert_eq!(waited(3600, long).await, Duration::from_secs(3600));
+    let never = backoff.retry_after_cap(Duration::ZERO);
+    assert_eq!(waited(1, never.clone()).await, Duration::from_millis(5));
+    assert_eq!(waited(0, never).await, Duration::ZERO);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_deadline_stops_retries_whose_wait_would_end_past_it() {
+    let fake = FakeLm::new().always_failing(server_error(), 100).shared();
+    let deadline = Duration::from_secs(5);
+    let policy = RetryPolicy::new()
+        .max_attempts(10)
+        .jitter(Jitter::None)
+        .deadline(deadline);
+    assert_eq!(policy.get_deadline(), Some(deadline));
+    let lm = Retry::new(fake.clone(), policy);
+    let start = Instant::now();
+    let error = lm.call(ask("q")).await.unwrap_err();
+    // Waits of 1 s and 2 s fit; the next one (4 s, ending at 7 s) would not.
+    assert_eq!(start.elapsed(), Duration::from_secs(3));
+    assert_eq!(fake.calls(), 3);
+    assert_eq!(
+        error,
+        LmError::RetryDeadline {
+            attempts: 3,
+            deadline,
+            last: Box::new(server_error()),
+        }
+    );
+    assert!(!error.is_retryable());
+    let text = error.to_string();
+    assert!(text.contains("deadline of 5s was reached"), "{text}");
+    assert!(text.contains("RetryPolicy::deadline"), "{text}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_deadline_also_bounds_a_provider_s_retry_after() {
+    let fake = FakeLm::new()
+        .script(vec![Err(rate_limited(30)), ok("late")])
+        .shared();
+    let lm = Retry::new(fake.clone(), quick().deadline(Duration::from_secs(10)));
+    let start = Instant::now();
+    let error = lm.call(ask("q")).await.unwrap_err();
+    assert!(
+        matches!(error, LmError::RetryDeadline { attempts: 1, .. }),
+        "{error:?}"
+    );
+    assert_eq!(start.elapsed(), Duration::ZERO);
+    assert_eq!(fake.calls(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn enormous_waits_neither_overflow_nor_hang() {
+    // A Retry-After of Duration::MAX, honoured by an unbounded cap, against a deadline: the
+    // deadline check must not overflow `elapsed + wait` (the attempt takes 10 ms).
+    let huge = LmError::RateLimited {
+        retry_after: Some(Duration::MAX),
+    };
+    let fake = FakeLm::new()
+        .delay(Duration::from_millis(10))
+        .script(vec![Err(huge.clone())])
+        .shared();
+    let policy = quick()
+        .retry_after_cap(Duration::MAX)
+        .deadline(Duration::from_secs(1));
+    let lm = Retry::new(fake.clone(), policy);
+    let error = lm.call(ask("q")).await.unwrap_err();
+    assert!(
+        matches!(error, LmError::RetryDeadline { attempts: 1, ref last, .. } if **last == huge),
+        "{error:?}"
+    );
+    // With the default cap the same ask just gets the backoff.
+    let fake = FakeLm::new().script(vec![Err(huge)]).shared();
+    let lm = Retry::new(fake.clone(), quick().jitter(Jitter::None));
+    let start = Instant::now();
+    lm.call(ask("q")).await.unwrap();
+    assert_eq!(start.elapsed(), Duration::from_millis(1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_deadline_does_not_spend_the_retry_budget() {
+    let budget = RetryBudget::new(5.0);
+    let fake = FakeLm::new().always_failing(server_error(), 10).shared();
+    let policy = RetryPolicy::new()
+        .jitter(Jitter::None)
+        .budget(budget.clone())
+        .deadline(Duration::from_millis(500));
+    let lm = Retry::new(fake.clone(), policy);
+    let error = lm.call(ask("q")).await.unwrap_err();
+    assert!(
+        matches!(error, LmError::RetryDeadline { attempts: 1, .. }),
+        "{error:?}"
+    );
+    assert_eq!(budget.available(), 5.0);
+}

@@ -1,6 +1,7 @@
 //! A DSPy program (`Predict` through the Chat adapter) on the real SmolLM2-135M model: the
-//! adapter's messages go to the local model and its completions must parse. Each test skips,
-//! saying so, when the model file is absent (fetch it with `bash scripts/fetch-model.sh`).
+//! adapter's messages go to the local model and its completions must parse. When the model file
+//! is absent (fetch it with `bash scripts/fetch-model.sh`) each test fails under CI and elsewhere
+//! prints `SKIPPED: <test>: ..` and returns (see `support`).
 
 mod support;
 
@@ -11,7 +12,7 @@ use dspy_core::lm::SharedLm;
 use dspy_core::predict::{ChainOfThought, LmConfig, Predict};
 use dspy_local::{LocalLm, LocalLmOptions};
 use serde_json::{json, Value};
-use support::{model_path, rt};
+use support::{model_or_skip, rt};
 
 const QUESTIONS: [&str; 6] = [
     "What is the capital of France?",
@@ -22,13 +23,13 @@ const QUESTIONS: [&str; 6] = [
     "What is frozen water called?",
 ];
 
-/// The local LM with the given format constraint, or `None` (with a message) when the model
-/// file is absent.
+/// The local LM with the given format constraint, or `None` when the model file is absent and
+/// the test skips (see `support`).
 fn lm(constrained: bool) -> Option<SharedLm> {
     let options = LocalLmOptions::default()
         .context_length(2048)
         .constrain_chat_format(constrained);
-    let lm = LocalLm::from_path("local/smollm2-135m", model_path()?, options).expect("loads");
+    let lm = LocalLm::from_path("local/smollm2-135m", model_or_skip()?, options).expect("loads");
     Some(Arc::new(lm))
 }
 

@@ -1,5 +1,6 @@
-//! Tests against the real SmolLM2-135M model. Each skips, saying so, when the model file is absent
-//! (fetch it with `bash scripts/fetch-model.sh`). `DSPY_LOCAL_MODEL` may point at another copy.
+//! Tests against the real SmolLM2-135M model (fetch it with `bash scripts/fetch-model.sh`;
+//! `DSPY_LOCAL_MODEL` may point at another copy). When the model file is absent each test fails
+//! under CI and elsewhere prints `SKIPPED: <test>: ..` and returns (see `support`).
 
 mod support;
 
@@ -12,17 +13,16 @@ use dspy_core::lm::{FinishReason, LanguageModel, LmError, LmRequest};
 use dspy_local::engine::{Engine, GenerateParams};
 use dspy_local::sampler::SamplingParams;
 use dspy_local::{LocalLm, LocalLmOptions};
-use support::{model_path, rt};
+use support::{model_or_skip, rt};
 
-/// The shared LM, or `None` (with a message) when the model file is absent.
+/// The shared LM, or `None` when the model file is absent and the test skips (see `support`).
 fn lm() -> Option<&'static LocalLm> {
-    static LM: OnceLock<Option<LocalLm>> = OnceLock::new();
-    LM.get_or_init(|| {
-        let path = model_path()?;
+    static LM: OnceLock<LocalLm> = OnceLock::new();
+    let path = model_or_skip()?;
+    Some(LM.get_or_init(|| {
         let options = LocalLmOptions::default().context_length(2048);
-        Some(LocalLm::from_path("local/smollm2-135m", path, options).expect("model loads"))
-    })
-    .as_ref()
+        LocalLm::from_path("local/smollm2-135m", path, options).expect("model loads")
+    }))
 }
 
 fn ask(q: &str) -> LmRequest {

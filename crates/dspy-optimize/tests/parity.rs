@@ -12,14 +12,13 @@ use std::sync::Arc;
 
 use dspy_core::evaluate::metric_fn;
 use dspy_core::example::Example;
-use dspy_core::module::ModuleExt;
+use dspy_core::lm::{BoxFuture, LanguageModel, LmError, LmRequest, LmResponse};
 use dspy_core::predict::Predict;
 use dspy_core::{settings, Module};
 use dspy_optimize::{
     majority, BootstrapFewShot, BootstrapFewShotWithRandomSearch, Ensemble, LabeledFewShot,
     Optimizer,
 };
-use dspy_core::lm::{BoxFuture, LanguageModel, LmError, LmRequest, LmResponse};
 use dspy_testkit::{Oracle, ScriptedLm};
 use serde_json::Value;
 

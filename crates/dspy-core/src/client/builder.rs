@@ -91,6 +91,9 @@ impl ClientBuilder {
         base_urls;
         timeout;
         header;
+        max_response_bytes;
+        max_error_body_bytes;
+        max_sse_event_bytes;
     }
 
     /// How long a failing endpoint of a multi-URL [`Fleet`] is skipped.

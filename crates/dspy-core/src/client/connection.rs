@@ -10,10 +10,13 @@ use serde::Serialize;
 
 use super::credentials::{self, process_env};
 use super::http::sse::SseEvent;
-use super::http::{self, Endpoint, Route, StreamStep};
+use super::http::{self, BodyLimits, Endpoint, Route, StreamStep};
 use super::model::{wire_model, Provider};
-use super::options::HttpOptions;
-use super::secret::ApiKey;
+use super::options::{
+    HttpOptions, DEFAULT_MAX_ERROR_BODY_BYTES, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_MAX_SSE_EVENT_BYTES,
+};
+use super::secret::{header_secrets, redact_url, url_secrets, ApiKey};
 use crate::lm::{BoxFuture, LmError, LmRequest, LmResponse};
 
 /// What the provider builders share: the model, its DSPy-style name, where the key and base URL
@@ -77,14 +80,35 @@ impl ClientSetup {
             env,
         )?;
         let base = resolved.base_urls.first().cloned().unwrap_or_default();
+        check_base_url(&base)?;
         let mut headers = auth_headers(resolved.api_key.as_ref())?;
         http::extra_headers(&mut headers, &options.headers)?;
+        // Provider messages lose the key, the extra header values and the URL's credentials.
+        let mut secrets: Vec<String> = options
+            .headers
+            .iter()
+            .flat_map(|(_, value)| header_secrets(value))
+            .collect();
+        secrets.extend(url_secrets(&base));
+        let scrubber = ApiKey::scrubber(resolved.api_key.as_ref(), secrets);
+        let limits = BodyLimits {
+            response: options
+                .max_response_bytes
+                .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+            error_body: options
+                .max_error_body_bytes
+                .unwrap_or(DEFAULT_MAX_ERROR_BODY_BYTES),
+            sse_event: options
+                .max_sse_event_bytes
+                .unwrap_or(DEFAULT_MAX_SSE_EVENT_BYTES),
+        };
         let endpoint = Endpoint::new(
             &base,
             route,
             headers,
             options.timeout.unwrap_or(http::DEFAULT_TIMEOUT),
-            resolved.api_key,
+            scrubber,
+            limits,
             options.http,
         )?;
         Ok(Connection {
@@ -131,15 +155,29 @@ impl Connection {
     }
 
     /// POSTs `body` and decodes the answer with `decode(bytes, wire model name, key to scrub)`.
+    ///
+    /// An answer without a single completion (`"choices": []`) is an [`LmError::Decode`]: the
+    /// server said nothing, and callers (and caches) must not take that for an answer.
     pub(crate) async fn post(
         &self,
         body: Vec<u8>,
         decode: impl FnOnce(&[u8], &str, Option<&ApiKey>) -> Result<LmResponse, LmError>,
     ) -> Result<LmResponse, LmError> {
         let key = self.endpoint.key();
-        self.endpoint
+        let response = self
+            .endpoint
             .post(body, |bytes| decode(bytes, &self.wire_name, key))
-            .await
+            .await?;
+        if response.choices.is_empty() {
+            return Err(LmError::Decode {
+                message: format!(
+                    "the response from {} has no completions (empty `choices`); the server \
+                     answered without generating anything, check its logs or retry",
+                    self.endpoint.label()
+                ),
+            });
+        }
+        Ok(response)
     }
 
     /// The text deltas of one streamed call: POSTs `body` (an error making it is the first item)
@@ -152,9 +190,10 @@ impl Connection {
         let endpoint = Arc::clone(&self.endpoint);
         let label = endpoint.label().clone();
         let timeout = endpoint.timeout();
+        let max_event = endpoint.limits().sse_event;
         let key = endpoint.key().cloned();
         let open: BoxFuture<'static, _> = Box::pin(async move { endpoint.open(body?).await });
-        http::text_stream(open, label, timeout, move |event| {
+        http::text_stream(open, label, timeout, max_event, move |event| {
             decode(event, key.as_ref())
         })
     }
@@ -164,6 +203,24 @@ impl Connection {
         out.field("model", &self.name)
             .field("endpoint", &self.endpoint);
     }
+}
+
+/// Fails with a [`LmError::Config`] for a base URL that does not parse or is not http(s), with
+/// its credentials and key-like parameters redacted from the message.
+fn check_base_url(base: &str) -> Result<(), LmError> {
+    let url = reqwest::Url::parse(base.trim()).map_err(|e| {
+        LmError::config(format!(
+            "invalid base URL `{}`: {e}; write e.g. `http://127.0.0.1:8000/v1`",
+            redact_url(base)
+        ))
+    })?;
+    if url.scheme() != "http" && url.scheme() != "https" {
+        return Err(LmError::config(format!(
+            "base URL `{}` must start with http:// or https://",
+            redact_url(base)
+        )));
+    }
+    Ok(())
 }
 
 /// A request body as JSON bytes.

@@ -1,17 +1,29 @@
 //! Where a client's API key and base URL come from: arguments first, then the provider's
 //! environment variables, then the provider's defaults.
 
+use std::fmt;
+
 use super::model::Provider;
-use super::secret::ApiKey;
+use super::secret::{redact_url, ApiKey};
 use crate::lm::LmError;
 
 /// An API key and base URLs, resolved.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct Resolved {
     /// The key, if any (local servers usually need none).
     pub(crate) api_key: Option<ApiKey>,
     /// One or more base URLs (more than one makes a [`Fleet`](super::Fleet)).
     pub(crate) base_urls: Vec<String>,
+}
+
+impl fmt::Debug for Resolved {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let base_urls: Vec<String> = self.base_urls.iter().map(|b| redact_url(b)).collect();
+        f.debug_struct("Resolved")
+            .field("api_key", &self.api_key)
+            .field("base_urls", &base_urls)
+            .finish()
+    }
 }
 
 /// Reads a process environment variable; empty values count as unset.
@@ -134,6 +146,27 @@ mod tests {
         assert!(err.to_string().contains("OPENAI_API_KEY"), "{err}");
         let err = resolve(Provider::Anthropic, "anthropic/c", None, vec![], &env).unwrap_err();
         assert!(err.to_string().contains("ANTHROPIC_API_KEY"), "{err}");
+    }
+
+    #[test]
+    fn debug_hides_the_key_and_url_credentials() {
+        let env = env_of(&[("OPENAI_API_KEY", "sk-env-secret")]);
+        let r = resolve(
+            Provider::OpenAi,
+            "openai/x",
+            None,
+            vec!["https://u:url-secret@h/v1?api-key=query-secret&v=1".into()],
+            &env,
+        )
+        .unwrap();
+        let debug = format!("{r:?}");
+        for secret in ["sk-env-secret", "url-secret", "query-secret"] {
+            assert!(!debug.contains(secret), "{debug}");
+        }
+        assert!(
+            debug.contains("https://[redacted]@h/v1?api-key=[redacted]&v=1"),
+            "{debug}"
+        );
     }
 
     #[test]

@@ -12,8 +12,14 @@
 //! HTTP failures map onto [`LmError`](crate::lm::LmError): 429 → `RateLimited` (with
 //! `Retry-After`), 5xx (and Anthropic's 529) → `Server`, 401/403 → `Auth`, a 4xx about the
 //! context window → `ContextLength`, other 4xx → `InvalidRequest`, no connection → `Transport`,
-//! an unreadable or cut-off body → `Decode`, the deadline → `Timeout`. Provider messages are kept
+//! an unreadable or cut-off body → `Decode`, the deadline → `Timeout`, a body or stream event
+//! above the builder's size limits → `ResponseTooLarge`. Provider messages are kept
 //! (shortened), with the API key removed.
+//!
+//! Memory per call is bounded: a response body is read up to `max_response_bytes` (default
+//! [`DEFAULT_MAX_RESPONSE_BYTES`], 32 MiB), an error body only up to `max_error_body_bytes`
+//! ([`DEFAULT_MAX_ERROR_BODY_BYTES`], 64 KiB) for its message, and a stream's lines and events
+//! up to `max_sse_event_bytes` ([`DEFAULT_MAX_SSE_EVENT_BYTES`], 1 MiB).
 //!
 //! All HTTP clients share one `reqwest` connection pool (keep-alive), so many concurrent calls
 //! reuse connections; TLS is rustls (ring) with the Mozilla and the system's root certificates.
@@ -40,6 +46,9 @@ mod openai;
 pub use builder::{from_model, ClientBuilder};
 pub use fleet::{Fleet, DEFAULT_COOLDOWN};
 pub use model::{ModelSpec, Protocol, Provider};
+pub use options::{
+    DEFAULT_MAX_ERROR_BODY_BYTES, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_SSE_EVENT_BYTES,
+};
 pub use secret::ApiKey;
 
 #[cfg(feature = "anthropic")]

@@ -1,10 +1,21 @@
-//! What every client builder shares: [`HttpOptions`] (key, base URLs, deadline, headers) and the
-//! [`http_setters!`] macro that writes their setters once for all builders.
+//! What every client builder shares: [`HttpOptions`] (key, base URLs, deadline, headers, size
+//! limits) and the [`http_setters!`] macro that writes their setters once for all builders.
 
 use std::fmt;
 use std::time::Duration;
 
-use super::secret::ApiKey;
+use super::secret::{redact_url, ApiKey};
+
+/// Default largest response body read (32 MiB); set with the builders' `max_response_bytes`.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 << 20;
+
+/// Default prefix of an error body read for its message (64 KiB); the rest is not read. Set
+/// with the builders' `max_error_body_bytes`.
+pub const DEFAULT_MAX_ERROR_BODY_BYTES: usize = 64 << 10;
+
+/// Default largest server-sent-events line, and event data, of a stream (1 MiB); set with the
+/// builders' `max_sse_event_bytes`.
+pub const DEFAULT_MAX_SSE_EVENT_BYTES: usize = 1 << 20;
 
 /// The connection settings a builder was given; unset ones fall back to the environment and the
 /// provider's defaults.
@@ -18,19 +29,36 @@ pub(crate) struct HttpOptions {
     pub(crate) timeout: Option<Duration>,
     /// Extra headers on every request; values are secrets.
     pub(crate) headers: Vec<(String, String)>,
+    /// Largest success body read (default [`DEFAULT_MAX_RESPONSE_BYTES`]).
+    pub(crate) max_response_bytes: Option<usize>,
+    /// Prefix of an error body read (default [`DEFAULT_MAX_ERROR_BODY_BYTES`]).
+    pub(crate) max_error_body_bytes: Option<usize>,
+    /// Largest SSE line and event data (default [`DEFAULT_MAX_SSE_EVENT_BYTES`]).
+    pub(crate) max_sse_event_bytes: Option<usize>,
     /// The HTTP client to use instead of the shared one.
     #[cfg(feature = "__http")]
     pub(crate) http: Option<reqwest::Client>,
 }
 
 impl HttpOptions {
-    /// Adds the options to a builder's `Debug` output: header names only, the key redacted.
+    /// Adds the options to a builder's `Debug` output: header names only, the key and the
+    /// credentials in base URLs redacted.
     pub(crate) fn debug_fields(&self, out: &mut fmt::DebugStruct<'_, '_>) {
         let header_names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+        let base_urls: Vec<String> = self.base_urls.iter().map(|b| redact_url(b)).collect();
         out.field("api_key", &self.api_key)
-            .field("base_urls", &self.base_urls)
+            .field("base_urls", &base_urls)
             .field("timeout", &self.timeout)
             .field("headers", &header_names);
+        if let Some(n) = self.max_response_bytes {
+            out.field("max_response_bytes", &n);
+        }
+        if let Some(n) = self.max_error_body_bytes {
+            out.field("max_error_body_bytes", &n);
+        }
+        if let Some(n) = self.max_sse_event_bytes {
+            out.field("max_sse_event_bytes", &n);
+        }
     }
 
     /// The options of one endpoint of a resolved model: ours, with its key and base URL.
@@ -101,6 +129,40 @@ macro_rules! http_setters {
         $(#[$doc])*
         pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
             self.$($f).+.headers.push((name.into(), value.into()));
+            self
+        }
+    };
+    (@setter ($($f:ident).+) $(#[$doc:meta])* max_response_bytes) => {
+        /// The largest response body read, in bytes (default 32 MiB,
+        /// [`DEFAULT_MAX_RESPONSE_BYTES`]($crate::client::DEFAULT_MAX_RESPONSE_BYTES)). A larger
+        /// one (by its `Content-Length` or as it arrives) fails the call with
+        /// [`LmError::ResponseTooLarge`]($crate::lm::LmError::ResponseTooLarge), without
+        /// reading the rest.
+        $(#[$doc])*
+        pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+            self.$($f).+.max_response_bytes = Some(bytes);
+            self
+        }
+    };
+    (@setter ($($f:ident).+) $(#[$doc:meta])* max_error_body_bytes) => {
+        /// How much of an HTTP error's body is read for its message, in bytes (default 64 KiB,
+        /// [`DEFAULT_MAX_ERROR_BODY_BYTES`]($crate::client::DEFAULT_MAX_ERROR_BODY_BYTES)); the
+        /// rest is not read.
+        $(#[$doc])*
+        pub fn max_error_body_bytes(mut self, bytes: usize) -> Self {
+            self.$($f).+.max_error_body_bytes = Some(bytes);
+            self
+        }
+    };
+    (@setter ($($f:ident).+) $(#[$doc:meta])* max_sse_event_bytes) => {
+        /// The largest line, and event data, of a streamed answer's server-sent events, in bytes
+        /// (default 1 MiB,
+        /// [`DEFAULT_MAX_SSE_EVENT_BYTES`]($crate::client::DEFAULT_MAX_SSE_EVENT_BYTES)). A
+        /// larger one ends the stream with
+        /// [`LmError::ResponseTooLarge`]($crate::lm::LmError::ResponseTooLarge).
+        $(#[$doc])*
+        pub fn max_sse_event_bytes(mut self, bytes: usize) -> Self {
+            self.$($f).+.max_sse_event_bytes = Some(bytes);
             self
         }
     };

@@ -75,6 +75,55 @@ pub enum LmError {
         /// The last attempt's error.
         last: Box<LmError>,
     },
+    /// The retry policy's overall deadline was reached: the next retry's wait would have ended
+    /// past it. Holds the last error. Not retryable.
+    #[error("gave up after {attempts} attempts: the retry deadline of {deadline:?} was reached before the next retry could start; last error: {last}; raise `RetryPolicy::deadline` or lower the backoff")]
+    RetryDeadline {
+        /// Attempts made.
+        attempts: u32,
+        /// The policy's deadline, counted from the first attempt.
+        deadline: Duration,
+        /// The last attempt's error.
+        last: Box<LmError>,
+    },
+    /// The provider's answer was larger than a limit of the client. Not retryable (the same
+    /// request would likely get the same answer).
+    #[error("the provider's {} exceeded the client's limit of {max_bytes} bytes; if such answers are expected, raise it with the client builder's `.{}(..)`", .limit.what(), .limit.setter())]
+    ResponseTooLarge {
+        /// Which limit.
+        limit: ResponseLimit,
+        /// The limit, in bytes.
+        max_bytes: usize,
+    },
+}
+
+/// A size limit of the HTTP clients, named in [`LmError::ResponseTooLarge`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ResponseLimit {
+    /// A whole (non-streamed) response body; the builders' `max_response_bytes`.
+    Body,
+    /// One server-sent-events line, or the data of one event, of a stream; the builders'
+    /// `max_sse_event_bytes`.
+    StreamEvent,
+}
+
+impl ResponseLimit {
+    /// What is limited, in words.
+    pub fn what(self) -> &'static str {
+        match self {
+            ResponseLimit::Body => "response body",
+            ResponseLimit::StreamEvent => "server-sent event (line or event data)",
+        }
+    }
+
+    /// The client builder setter that raises the limit.
+    pub fn setter(self) -> &'static str {
+        match self {
+            ResponseLimit::Body => "max_response_bytes",
+            ResponseLimit::StreamEvent => "max_sse_event_bytes",
+        }
+    }
 }
 
 fn retry_hint(after: &Option<Duration>) -> String {

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 #[doc(inline)]
 pub use crate::client::from_model;
-pub use error::LmError;
+pub use error::{LmError, ResponseLimit};
 pub use params::GenerationParams;
 pub use request::{CacheMode, LmRequest, ResponseFormat, ToolSpec};
 pub use response::{Choice, FinishReason, LmResponse, ToolCall, Usage};

@@ -89,6 +89,9 @@ pub enum FinishReason {
 }
 
 /// Token counts of a call.
+///
+/// Sums saturate at `u64::MAX` instead of overflowing: a provider reporting absurd usage cannot
+/// make adding it up panic or wrap around.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Usage {
     /// Tokens in the prompt.
@@ -99,10 +102,60 @@ pub struct Usage {
     pub total_tokens: u64,
 }
 
+impl std::ops::Add for Usage {
+    type Output = Usage;
+
+    /// Field-wise saturating sum.
+    fn add(self, rhs: Usage) -> Usage {
+        Usage {
+            prompt_tokens: self.prompt_tokens.saturating_add(rhs.prompt_tokens),
+            completion_tokens: self.completion_tokens.saturating_add(rhs.completion_tokens),
+            total_tokens: self.total_tokens.saturating_add(rhs.total_tokens),
+        }
+    }
+}
+
 impl std::ops::AddAssign for Usage {
+    /// Field-wise saturating sum.
     fn add_assign(&mut self, rhs: Usage) {
-        self.prompt_tokens += rhs.prompt_tokens;
-        self.completion_tokens += rhs.completion_tokens;
-        self.total_tokens += rhs.total_tokens;
+        *self = *self + rhs;
+    }
+}
+
+impl std::iter::Sum for Usage {
+    fn sum<I: Iterator<Item = Usage>>(iter: I) -> Usage {
+        iter.fold(Usage::default(), |a, b| a + b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_sums_saturate() {
+        let huge = Usage {
+            prompt_tokens: u64::MAX,
+            completion_tokens: u64::MAX - 1,
+            total_tokens: u64::MAX,
+        };
+        let small = Usage {
+            prompt_tokens: 1,
+            completion_tokens: 5,
+            total_tokens: 6,
+        };
+        let mut sum = huge;
+        sum += small;
+        assert_eq!(
+            sum,
+            Usage {
+                prompt_tokens: u64::MAX,
+                completion_tokens: u64::MAX,
+                total_tokens: u64::MAX,
+            }
+        );
+        assert_eq!(huge + small, sum);
+        assert_eq!([small, small].into_iter().sum::<Usage>().total_tokens, 12);
+        assert_eq!([huge, huge, small].into_iter().sum::<Usage>(), sum);
     }
 }

@@ -70,14 +70,39 @@ impl LlamaConfig {
         if head_dim % 2 != 0 {
             return Err(model_err("odd head size"));
         }
-        let vocab_size = g
+        // The embedding's shape is checked against the file's size, so it bounds the metadata.
+        let vocab_size = match g
             .content
             .tensor_infos
             .get("token_embd.weight")
-            .and_then(|t| t.shape.dims().first().copied())
-            .ok_or_else(|| model_err("tensor token_embd.weight is missing"))?;
+            .map(|t| t.shape.dims())
+        {
+            Some(&[vocab, width]) if width == n_embd => vocab,
+            Some(dims) => {
+                return Err(model_err(format!(
+                    "tensor token_embd.weight has shape {dims:?}, not (vocabulary, {n_embd})"
+                )))
+            }
+            None => return Err(model_err("tensor token_embd.weight is missing")),
+        };
+        let n_layer = g.usize(&key("block_count"))?;
+        // Each block has several tensors of its own.
+        if n_layer > g.content.tensor_infos.len() {
+            return Err(model_err(format!(
+                "{n_layer} blocks but only {} tensors",
+                g.content.tensor_infos.len()
+            )));
+        }
+        let context_length = g.usize(&key("context_length")).unwrap_or(2048);
+        let rope_entries = context_length.max(1).checked_mul(head_dim / 2);
+        if !matches!(rope_entries, Some(n) if n <= MAX_ROPE_ENTRIES) {
+            return Err(model_err(format!(
+                "context length {context_length} with head size {head_dim} needs rotary tables \
+                 larger than {MAX_ROPE_ENTRIES} entries"
+            )));
+        }
         Ok(LlamaConfig {
-            n_layer: g.usize(&key("block_count"))?,
+            n_layer,
             n_embd,
             n_head,
             n_kv_head,
@@ -85,11 +110,15 @@ impl LlamaConfig {
             n_ff: g.usize(&key("feed_forward_length"))?,
             rms_eps: g.f64(&key("attention.layer_norm_rms_epsilon"))?,
             rope_base: g.f64(&key("rope.freq_base")).unwrap_or(10_000.0) as f32,
-            context_length: g.usize(&key("context_length")).unwrap_or(2048),
+            context_length,
             vocab_size,
         })
     }
 }
+
+/// Largest rotary table (positions times half a head) a model may ask for: 256 MiB of `f32`
+/// per table, enough for a million positions with 128-wide heads.
+const MAX_ROPE_ENTRIES: usize = 1 << 26;
 #[derive(Debug)]
 struct Layer {
     attn_norm: Tensor,

@@ -172,6 +172,9 @@ impl AnthropicBuilder {
         /// E.g. `anthropic-beta`.
         header;
         http_client;
+        max_response_bytes;
+        max_error_body_bytes;
+        max_sse_event_bytes;
     }
 
     /// `max_tokens` for requests that don't set it (default [`DEFAULT_MAX_TOKENS`]).

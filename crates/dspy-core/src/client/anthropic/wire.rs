@@ -8,6 +8,7 @@ use dspy_adapters::{Message, Role};
 
 use crate::client::http::sse::SseEvent;
 use crate::client::http::status::{anthropic_error_status, classify_reported};
+use crate::client::http::tokens::TokenCount;
 use crate::client::http::StreamStep;
 use crate::client::secret::ApiKey;
 use crate::lm::{
@@ -158,16 +159,17 @@ struct Block {
     input: Option<Value>,
 }
 
+/// Token counts, read leniently (see [`TokenCount`]): absurd ones saturate at `u64::MAX`.
 #[derive(Deserialize, Default)]
 struct WireUsage {
     #[serde(default)]
-    input_tokens: Option<u64>,
+    input_tokens: Option<TokenCount>,
     #[serde(default)]
-    output_tokens: Option<u64>,
+    output_tokens: Option<TokenCount>,
     #[serde(default)]
-    cache_creation_input_tokens: Option<u64>,
+    cache_creation_input_tokens: Option<TokenCount>,
     #[serde(default)]
-    cache_read_input_tokens: Option<u64>,
+    cache_read_input_tokens: Option<TokenCount>,
 }
 
 /// A successful Messages body as a one-choice [`LmResponse`]. `forced` names the tool a
@@ -218,10 +220,11 @@ pub(crate) fn decode_response(
         None => None,
     };
     let usage = response.usage.unwrap_or_default();
-    let prompt = usage.input_tokens.unwrap_or(0)
-        + usage.cache_creation_input_tokens.unwrap_or(0)
-        + usage.cache_read_input_tokens.unwrap_or(0);
-    let completion = usage.output_tokens.unwrap_or(0);
+    let count = |c: Option<TokenCount>| TokenCount::get(c).unwrap_or(0);
+    let prompt = count(usage.input_tokens)
+        .saturating_add(count(usage.cache_creation_input_tokens))
+        .saturating_add(count(usage.cache_read_input_tokens));
+    let completion = count(usage.output_tokens);
     Ok(LmResponse {
         choices: vec![Choice {
             text,
@@ -231,7 +234,7 @@ pub(crate) fn decode_response(
         usage: Usage {
             prompt_tokens: prompt,
             completion_tokens: completion,
-            total_tokens: prompt + completion,
+            total_tokens: prompt.saturating_add(completion),
         },
         model: response.model.unwrap_or_else(|| model.to_owned()),
         cached: false,
@@ -376,6 +379,35 @@ mod tests {
         assert_eq!(resp.choices[0].text, r#"{"answer":"4"}"#);
         assert!(resp.choices[0].tool_calls.is_empty());
         assert_eq!(resp.choices[0].finish_reason, Some(FinishReason::Stop));
+    }
+
+    #[test]
+    fn absurd_usage_saturates() {
+        let usage = |json: &str| {
+            let body = format!(r#"{{"content":[{{"type":"text","text":"x"}}],"usage":{json}}}"#);
+            decode_response(body.as_bytes(), "c", None, None)
+                .unwrap()
+                .usage
+        };
+        let max = u64::MAX;
+        // Input plus both cache counts, and prompt plus completion, saturate.
+        let u = usage(
+            r#"{"input_tokens":18446744073709551615,"cache_creation_input_tokens":18446744073709551615,"cache_read_input_tokens":1,"output_tokens":18446744073709551615}"#,
+        );
+        assert_eq!(
+            (u.prompt_tokens, u.completion_tokens, u.total_tokens),
+            (max, max, max)
+        );
+        let u = usage(r#"{"input_tokens":1e300,"output_tokens":99999999999999999999999}"#);
+        assert_eq!(
+            (u.prompt_tokens, u.completion_tokens, u.total_tokens),
+            (max, max, max)
+        );
+        let u = usage(r#"{"input_tokens":1000000000000000,"output_tokens":-1}"#);
+        assert_eq!(
+            (u.prompt_tokens, u.completion_tokens, u.total_tokens),
+            (1_000_000_000_000_000, 0, 1_000_000_000_000_000)
+        );
     }
 
     #[test]

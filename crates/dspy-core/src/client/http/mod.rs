@@ -5,6 +5,7 @@ mod retry_after;
 pub(crate) mod sse;
 pub(crate) mod status;
 mod stream;
+pub(crate) mod tokens;
 
 pub(crate) use stream::{text_stream, StreamStep};
 
@@ -15,7 +16,7 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
 
 use super::secret::ApiKey;
-use crate::lm::LmError;
+use crate::lm::{LmError, ResponseLimit};
 
 /// Default deadline of one call (the OpenAI SDK's).
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
@@ -53,7 +54,20 @@ pub(crate) enum Route {
     AnthropicMessages,
 }
 
-/// One API endpoint: URL, fixed headers, deadline, key (for scrubbing), and the HTTP client.
+/// How much of a response an [`Endpoint`] reads, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BodyLimits {
+    /// A success body; more is [`LmError::ResponseTooLarge`].
+    pub(crate) response: usize,
+    /// The prefix of an error body read for its message; the rest is not read.
+    pub(crate) error_body: usize,
+    /// One server-sent-events line, and one event's data; more is
+    /// [`LmError::ResponseTooLarge`].
+    pub(crate) sse_event: usize,
+}
+
+/// One API endpoint: URL, fixed headers, deadline, key (for scrubbing), size limits, and the
+/// HTTP client.
 pub(crate) struct Endpoint {
     http: reqwest::Client,
     url: reqwest::Url,
@@ -61,6 +75,7 @@ pub(crate) struct Endpoint {
     headers: HeaderMap,
     timeout: Duration,
     key: Option<ApiKey>,
+    limits: BodyLimits,
 }
 
 impl Endpoint {
@@ -71,6 +86,7 @@ impl Endpoint {
         mut headers: HeaderMap,
         timeout: Duration,
         key: Option<ApiKey>,
+        limits: BodyLimits,
         http: Option<reqwest::Client>,
     ) -> Result<Endpoint, LmError> {
         let url = route_url(base, route)?;
@@ -86,6 +102,7 @@ impl Endpoint {
             headers,
             timeout,
             key,
+            limits,
         })
     }
 
@@ -104,6 +121,11 @@ impl Endpoint {
         self.key.as_ref()
     }
 
+    /// How much of a response is read.
+    pub(crate) fn limits(&self) -> BodyLimits {
+        self.limits
+    }
+
     /// POSTs a JSON `body` and decodes a successful answer with `decode`.
     pub(crate) async fn post<T>(
         &self,
@@ -111,11 +133,36 @@ impl Endpoint {
         decode: impl FnOnce(&[u8]) -> Result<T, LmError>,
     ) -> Result<T, LmError> {
         let response = self.open(body).await?;
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| body_error(e, &self.label, self.timeout))?;
+        let bytes = self.read_body(response).await?;
         decode(&bytes)
+    }
+
+    /// A success body, at most `limits.response` bytes: a larger `Content-Length` fails before
+    /// reading, a longer body as soon as it passes the limit.
+    async fn read_body(&self, mut response: reqwest::Response) -> Result<Vec<u8>, LmError> {
+        let max = self.limits.response;
+        let too_large = || LmError::ResponseTooLarge {
+            limit: ResponseLimit::Body,
+            max_bytes: max,
+        };
+        let declared = response.content_length();
+        if declared.is_some_and(|n| n > max as u64) {
+            return Err(too_large());
+        }
+        // Never trust a declared length for more than a modest first allocation.
+        let first = declared.map_or(0, |n| usize::try_from(n).unwrap_or(max));
+        let mut body = Vec::with_capacity(first.min(max).min(1 << 20));
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| body_error(e, &self.label, self.timeout))?
+        {
+            if chunk.len() > max - body.len() {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
     }
 
     /// POSTs a JSON `body`; returns the response once its status is a success.
@@ -134,8 +181,7 @@ impl Endpoint {
             return Ok(response);
         }
         let headers = response.headers().clone();
-        // The error body is only used for the message; a cut-off one still says enough.
-        let body = response.bytes().await.unwrap_or_default();
+        let body = read_prefix(response, self.limits.error_body).await;
         Err(status::classify(
             status.as_u16(),
             &headers,
@@ -143,6 +189,22 @@ impl Endpoint {
             self.key.as_ref(),
         ))
     }
+}
+
+/// The first `max` bytes of an error body: it is only used for the message, and a cut-off one
+/// still says enough. The rest is never read (the connection is closed, not reused).
+async fn read_prefix(mut response: reqwest::Response, max: usize) -> Vec<u8> {
+    let mut body = Vec::new();
+    while body.len() < max {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                let take = chunk.len().min(max - body.len());
+                body.extend_from_slice(&chunk[..take]);
+            }
+            Ok(None) | Err(_) => break,
+        }
+    }
+    body
 }
 
 impl fmt::Debug for Endpoint {
@@ -153,6 +215,7 @@ impl fmt::Debug for Endpoint {
             .field("headers", &header_names)
             .field("timeout", &self.timeout)
             .field("api_key", &self.key)
+            .field("limits", &self.limits)
             .finish()
     }
 }

@@ -56,16 +56,26 @@ impl<D: FnMut(&SseEvent) -> StreamStep> Reading<D> {
         }
         self.events.clear();
     }
+
+    /// Ends the stream with `err`, unless it already ended.
+    fn fail(&mut self, err: LmError) {
+        if !self.ended {
+            self.pending.push_back(Err(err));
+            self.ended = true;
+        }
+    }
 }
 
 /// The text deltas of the response `open` yields, decoded event by event with `decode`.
 ///
 /// Ends after the provider's end marker; a stream that stops before it ends with a
-/// [`LmError::Transport`] (or [`LmError::Timeout`]) item. Nothing follows an error item.
+/// [`LmError::Transport`] (or [`LmError::Timeout`]) item, and a line or event longer than
+/// `max_event` bytes with [`LmError::ResponseTooLarge`]. Nothing follows an error item.
 pub(crate) fn text_stream<D>(
     open: BoxFuture<'static, Result<reqwest::Response, LmError>>,
     endpoint: Arc<str>,
     timeout: Duration,
+    max_event: usize,
     decode: D,
 ) -> impl Stream<Item = Result<String, LmError>> + Send + 'static
 where
@@ -79,7 +89,7 @@ where
                 State::Opening(open, decode) => match open.await {
                     Ok(response) => Box::new(Reading {
                         response,
-                        parser: SseParser::default(),
+                        parser: SseParser::new(max_event),
                         events: Vec::new(),
                         pending: VecDeque::new(),
                         ended: false,
@@ -104,21 +114,20 @@ where
                 match reading.response.chunk().await {
                     Ok(Some(bytes)) => {
                         let Reading { parser, events, .. } = &mut *reading;
-                        parser.push(&bytes, events);
+                        let pushed = parser.push(&bytes, events);
                         reading.take_events();
+                        if let Err(err) = pushed {
+                            reading.fail(err);
+                        }
                     }
                     Ok(None) => {
                         let Reading { parser, events, .. } = &mut *reading;
-                        parser.finish(events);
+                        let finished = parser.finish(events);
                         reading.take_events();
-                        if !reading.ended {
-                            reading.pending.push_back(Err(LmError::Transport {
-                                endpoint: endpoint.to_string(),
-                                message: "the stream ended before the provider's end marker"
-                                    .to_owned(),
-                            }));
-                            reading.ended = true;
-                        }
+                        reading.fail(finished.err().unwrap_or_else(|| LmError::Transport {
+                            endpoint: endpoint.to_string(),
+                            message: "the stream ended before the provider's end marker".to_owned(),
+                        }));
                     }
                     Err(err) => {
                         let err = if err.is_timeout() {
@@ -126,8 +135,7 @@ where
                         } else {
                             request_error(err, &endpoint, timeout)
                         };
-                        reading.pending.push_back(Err(err));
-                        reading.ended = true;
+                        reading.fail(err);
                     }
                 }
             }

@@ -179,6 +179,9 @@ impl OpenAiBuilder {
         /// E.g. `OpenAI-Organization` or a proxy token.
         header;
         http_client;
+        max_response_bytes;
+        max_error_body_bytes;
+        max_sse_event_bytes;
     }
 
     /// Which field carries `max_tokens`. Default: `max_completion_tokens` for

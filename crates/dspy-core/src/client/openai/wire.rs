@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use super::MaxTokensParam;
 use crate::client::http::sse::SseEvent;
 use crate::client::http::status::classify_reported;
+use crate::client::http::tokens::TokenCount;
 use crate::client::http::StreamStep;
 use crate::client::secret::ApiKey;
 use crate::client::tool_args::parse_tool_args;
@@ -198,14 +199,15 @@ struct WireFunction {
     arguments: Option<Value>,
 }
 
+/// Token counts, read leniently (see [`TokenCount`]): absurd ones saturate at `u64::MAX`.
 #[derive(Deserialize)]
 struct WireUsage {
     #[serde(default)]
-    prompt_tokens: Option<u64>,
+    prompt_tokens: Option<TokenCount>,
     #[serde(default)]
-    completion_tokens: Option<u64>,
+    completion_tokens: Option<TokenCount>,
     #[serde(default)]
-    total_tokens: Option<u64>,
+    total_tokens: Option<TokenCount>,
 }
 
 /// Message content: a string, `null`, or a list of parts whose `text`s are joined.
@@ -274,12 +276,13 @@ pub(crate) fn decode_response(
     let usage = response
         .usage
         .map(|u| {
-            let prompt = u.prompt_tokens.unwrap_or(0);
-            let completion = u.completion_tokens.unwrap_or(0);
+            let prompt = TokenCount::get(u.prompt_tokens).unwrap_or(0);
+            let completion = TokenCount::get(u.completion_tokens).unwrap_or(0);
             Usage {
                 prompt_tokens: prompt,
                 completion_tokens: completion,
-                total_tokens: u.total_tokens.unwrap_or(prompt + completion),
+                total_tokens: TokenCount::get(u.total_tokens)
+                    .unwrap_or_else(|| prompt.saturating_add(completion)),
             }
         })
         .unwrap_or_default();
@@ -488,6 +491,44 @@ mod tests {
         );
         let err = decode_response(br#"{"id":"x"}"#, "m", None).unwrap_err();
         assert!(matches!(err, LmError::Decode { .. }));
+    }
+
+    #[test]
+    fn absurd_usage_saturates() {
+        let usage = |json: &str| {
+            let body = format!(r#"{{"choices":[{{"message":{{"content":"x"}}}}],"usage":{json}}}"#);
+            decode_response(body.as_bytes(), "m", None).unwrap().usage
+        };
+        let max = u64::MAX;
+        // No total: the sum of two maximal counts saturates instead of overflowing.
+        let u = usage(
+            r#"{"prompt_tokens":18446744073709551615,"completion_tokens":18446744073709551615}"#,
+        );
+        assert_eq!(
+            (u.prompt_tokens, u.completion_tokens, u.total_tokens),
+            (max, max, max)
+        );
+        // Beyond u64: saturated instead of failing the whole answer.
+        let u = usage(
+            r#"{"prompt_tokens":1e300,"completion_tokens":99999999999999999999999,"total_tokens":18446744073709551616}"#,
+        );
+        assert_eq!(
+            (u.prompt_tokens, u.completion_tokens, u.total_tokens),
+            (max, max, max)
+        );
+        let u = usage(
+            r#"{"prompt_tokens":1000000000000000,"completion_tokens":-3,"total_tokens":null}"#,
+        );
+        assert_eq!(
+            (u.prompt_tokens, u.completion_tokens, u.total_tokens),
+            (1_000_000_000_000_000, 0, 1_000_000_000_000_000)
+        );
+        let u =
+            usage(r#"{"prompt_tokens":"7","completion_tokens":{"odd":true},"total_tokens":[1]}"#);
+        assert_eq!(
+            (u.prompt_tokens, u.completion_tokens, u.total_tokens),
+            (7, 0, 0)
+        );
     }
 
     #[test]

@@ -12,11 +12,14 @@
 //!   is a different key: the DSPy way to ask for a fresh sample of the same prompt.
 //! - **Single-flight**: identical requests that arrive while one is in flight wait for it and
 //!   share its answer (or its error) instead of calling the LM again.
-//! - **Errors are never stored.**
+//! - **Errors are never stored**, nor answers without completions (`choices` empty): those go
+//!   back to their caller only, and callers waiting on the same request call the LM themselves.
 //! - **Cancellation-safe**: dropping a call at any point leaves no in-flight entry behind;
 //!   callers waiting on a cancelled call take over.
 //! - **Never fails a call**: with the `disk-cache` feature, `DiskCache` logs problems with
-//!   the file (corrupt, locked, full disk) and treats them as misses.
+//!   the file (corrupt, locked, full disk) and treats them as misses; a read-only file still
+//!   answers hits. Its size is bounded (`DiskCacheOptions::max_entries` and `max_bytes`,
+//!   least recently used answers go first).
 //!
 //! ```
 //! use dspy_core::adapters::Message;
@@ -123,6 +126,12 @@ impl<L: LanguageModel> Cache<L> {
                     }
                     self.cache.count_miss();
                     return match self.inner.call(request).await {
+                        // No completions is no answer: not stored, not shared with waiters
+                        // (dropping the lead sends them to call the LM themselves).
+                        Ok(response) if response.choices.is_empty() => {
+                            drop(lead);
+                            Ok(response)
+                        }
                         Ok(response) => {
                             let shared = Arc::new(response);
                             self.cache.store(key, &shared);

@@ -174,8 +174,12 @@ impl ResponseCache {
         self.shared.coalesced.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Stores a fresh answer in every level.
+    /// Stores a fresh answer in every level; an answer without completions is no answer and
+    /// is never stored.
     pub(super) fn store(&self, key: CacheKey, response: &Arc<LmResponse>) {
+        if response.choices.is_empty() {
+            return;
+        }
         if let Some(memory) = &self.shared.memory {
             memory.insert(key, Arc::clone(response));
         }

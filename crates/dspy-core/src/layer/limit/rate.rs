@@ -73,6 +73,11 @@ impl RateLimitPolicy {
 /// A call reserves its share up front (one request; its estimated tokens), waits until the
 /// buckets cover it, then runs. After it, the token bucket is corrected with the reported
 /// usage. Dropping a call while it waits returns its reservation.
+///
+/// One response is charged at most one minute's worth of tokens (`tokens_per_minute`, or the
+/// burst capacity if that is larger): a reply claiming absurd usage (`u64::MAX` or 10^15
+/// tokens) delays later calls by about a minute at most instead of stalling them for good. A
+/// real answer never needs more, since providers reject requests above their per-minute limit.
 #[derive(Debug, Clone)]
 pub struct RateLimit<L> {
     inner: L,
@@ -83,6 +88,8 @@ pub struct RateLimit<L> {
 struct Limits {
     requests: Option<Bucket>,
     tokens: Option<Bucket>,
+    /// The most tokens one response is charged: a minute's worth, or the bucket if larger.
+    max_charge: u64,
     /// Running average of completion tokens, used when a request sets no `max_tokens`.
     completion_avg: AtomicU64,
 }
@@ -105,9 +112,16 @@ impl<L> RateLimit<L> {
 impl Limits {
     fn new(policy: &RateLimitPolicy) -> Limits {
         let bucket = |per_minute: f64| Bucket::new(per_minute / 60.0, policy.burst);
+        let tokens = policy.tokens_per_minute.map(|n| bucket(n as f64));
+        let max_charge = match (&tokens, policy.tokens_per_minute) {
+            // `as` saturates: a capacity beyond u64 gives u64::MAX.
+            (Some(bucket), Some(per_minute)) => per_minute.max(bucket.capacity as u64),
+            _ => u64::MAX,
+        };
         Limits {
             requests: policy.requests_per_minute.map(|n| bucket(f64::from(n))),
-            tokens: policy.tokens_per_minute.map(|n| bucket(n as f64)),
+            tokens,
+            max_charge,
             completion_avg: AtomicU64::new(0),
         }
     }
@@ -122,12 +136,18 @@ impl Limits {
         (chars / 4) as f64 + completion as f64
     }
 
+    /// What a response reporting `tokens` is charged (see [`RateLimit`]).
+    fn charge(&self, tokens: u64) -> u64 {
+        tokens.min(self.max_charge)
+    }
+
     fn learn(&self, completion_tokens: u64) {
+        let completion_tokens = self.charge(completion_tokens);
         let old = self.completion_avg.load(Ordering::Relaxed);
         let new = if old == 0 {
             completion_tokens
         } else {
-            (old * 7 + completion_tokens) / 8
+            old.saturating_mul(7).saturating_add(completion_tokens) / 8
         };
         self.completion_avg.store(new, Ordering::Relaxed);
     }
@@ -178,7 +198,7 @@ impl<L: LanguageModel> LanguageModel for RateLimit<L> {
             reservation.armed = false;
             let result = self.inner.call(request).await;
             if let (Some(bucket), Ok(response)) = (&limits.tokens, &result) {
-                let used = response.usage.total_tokens;
+                let used = limits.charge(response.usage.total_tokens);
                 if used > 0 {
                     bucket.take(used as f64 - estimate);
                     limits.learn(response.usage.completion_tokens);

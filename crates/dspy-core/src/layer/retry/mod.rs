@@ -6,6 +6,11 @@
 //! shared [`RetryBudget`]) run out, the call fails with [`LmError::RetriesExhausted`] holding
 //! the attempt count and the last error.
 //!
+//! A provider's `Retry-After` is honoured up to [`RetryPolicy::retry_after_cap`] (default 60 s);
+//! a longer ask gets the policy's own backoff. An optional [`RetryPolicy::deadline`] bounds a
+//! call's retries in time: a retry that would start past it is not made, and the call fails
+//! with [`LmError::RetryDeadline`].
+//!
 //! ```
 //! use std::sync::atomic::{AtomicU32, Ordering};
 //! use std::time::Duration;
@@ -44,11 +49,13 @@ mod policy;
 
 pub use budget::RetryBudget;
 pub use layer::RetryLayer;
-pub use policy::{Jitter, RetryPolicy};
+pub use policy::{Jitter, RetryPolicy, DEFAULT_RETRY_AFTER_CAP};
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use backoff::JitterRng;
+use tokio::time::Instant;
 
 use crate::lm::{BoxFuture, LanguageModel, LmError, LmRequest, LmResponse};
 
@@ -81,6 +88,7 @@ impl<L> Retry<L> {
 impl<L: LanguageModel> Retry<L> {
     async fn run(&self, request: LmRequest) -> Result<LmResponse, LmError> {
         let max = self.policy.max_attempts;
+        let start = Instant::now();
         if let Some(budget) = &self.policy.budget {
             budget.deposit();
         }
@@ -107,18 +115,43 @@ impl<L: LanguageModel> Retry<L> {
             if attempt >= max {
                 return Err(exhausted(attempt, error));
             }
+            let wait = self.wait(&error, attempt);
+            if let Some(deadline) = self.policy.deadline {
+                if start.elapsed().saturating_add(wait) > deadline {
+                    tracing::debug!(attempt, ?deadline, "retry deadline reached; not retrying");
+                    return Err(LmError::RetryDeadline {
+                        attempts: attempt,
+                        deadline,
+                        last: Box::new(error),
+                    });
+                }
+            }
             if let Some(budget) = &self.policy.budget {
                 if !budget.withdraw() {
                     tracing::debug!(attempt, "retry budget empty; not retrying");
                     return Err(exhausted(attempt, error));
                 }
             }
-            let wait = error
-                .retry_after()
-                .unwrap_or_else(|| backoff::delay(&self.policy, &self.rng, attempt));
-            tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, %error, "LM call failed; retrying");
+            let wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+            tracing::debug!(attempt, wait_ms, %error, "LM call failed; retrying");
             tokio::time::sleep(wait).await;
             attempt += 1;
+        }
+    }
+}
+
+impl<L> Retry<L> {
+    /// The wait before retry `attempt`: the provider's ask when within the cap, else backoff.
+    fn wait(&self, error: &LmError, attempt: u32) -> Duration {
+        match error.retry_after() {
+            Some(ask) if ask <= self.policy.retry_after_cap => ask,
+            ask => {
+                if let Some(ask) = ask {
+                    let cap = self.policy.retry_after_cap;
+                    tracing::debug!(?ask, ?cap, "Retry-After above the cap; using backoff");
+                }
+                backoff::delay(&self.policy, &self.rng, attempt)
+            }
         }
     }
 }

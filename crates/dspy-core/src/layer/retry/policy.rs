@@ -19,10 +19,13 @@ pub enum Jitter {
 /// When and how often [`Retry`](super::Retry) tries again.
 ///
 /// Only errors with [`LmError::is_retryable`](crate::lm::LmError::is_retryable) are retried. The
-/// wait before retry `k` (1-based) is the provider's `Retry-After` when it sent one, else
-/// `min(max_delay, base_delay · 2^(k-1))`, randomized by [`Jitter`].
+/// wait before retry `k` (1-based) is the provider's `Retry-After` when it sent one no longer
+/// than [`retry_after_cap`](Self::retry_after_cap) (default 60 s, as OpenAI's SDK), else
+/// `min(max_delay, base_delay · 2^(k-1))`, randomized by [`Jitter`]. With a
+/// [`deadline`](Self::deadline), no retry starts whose wait would end past it.
 ///
-/// The default follows DSPy 3.4: 3 retries (4 attempts), 1 s base, 60 s cap, with full jitter.
+/// The default follows DSPy 3.4: 3 retries (4 attempts), 1 s base, 60 s cap, with full jitter;
+/// no overall deadline.
 ///
 /// ```
 /// use std::time::Duration;
@@ -33,9 +36,13 @@ pub enum Jitter {
 ///     .base_delay(Duration::from_millis(200))
 ///     .max_delay(Duration::from_secs(10))
 ///     .jitter(Jitter::Full)
+///     .retry_after_cap(Duration::from_secs(30))
+///     .deadline(Duration::from_secs(120))
 ///     .seed(7);
 /// assert_eq!(policy.get_max_attempts(), 5);
+/// assert_eq!(policy.get_deadline(), Some(Duration::from_secs(120)));
 /// assert_eq!(RetryPolicy::default().get_max_attempts(), 4);
+/// assert_eq!(RetryPolicy::default().get_retry_after_cap(), Duration::from_secs(60));
 /// ```
 #[derive(Debug, Clone)]
 #[must_use]
@@ -44,9 +51,14 @@ pub struct RetryPolicy {
     pub(super) base_delay: Duration,
     pub(super) max_delay: Duration,
     pub(super) jitter: Jitter,
+    pub(super) retry_after_cap: Duration,
+    pub(super) deadline: Option<Duration>,
     pub(super) budget: Option<RetryBudget>,
     pub(super) seed: Option<u64>,
 }
+
+/// The longest `Retry-After` honoured by default (OpenAI's SDK's limit).
+pub const DEFAULT_RETRY_AFTER_CAP: Duration = Duration::from_secs(60);
 
 impl Default for RetryPolicy {
     fn default() -> Self {
@@ -55,6 +67,8 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_secs(1),
             max_delay: Duration::from_secs(60),
             jitter: Jitter::Full,
+            retry_after_cap: DEFAULT_RETRY_AFTER_CAP,
+            deadline: None,
             budget: None,
             seed: None,
         }
@@ -89,9 +103,28 @@ impl RetryPolicy {
         self
     }
 
-    /// The longest computed wait (a provider's `Retry-After` is honoured even when longer).
+    /// The longest computed wait. A provider's `Retry-After` may be longer, up to
+    /// [`retry_after_cap`](Self::retry_after_cap).
     pub fn max_delay(mut self, d: Duration) -> Self {
         self.max_delay = d;
+        self
+    }
+
+    /// The longest `Retry-After` (or `retry-after-ms`) honoured; a provider asking for longer
+    /// gets our own backoff instead, as in OpenAI's SDK. Default 60 s; `Duration::ZERO` only
+    /// honours "retry now".
+    pub fn retry_after_cap(mut self, cap: Duration) -> Self {
+        self.retry_after_cap = cap;
+        self
+    }
+
+    /// An overall deadline per call, counted from its first attempt: a retry whose wait would
+    /// end past it is not made, and the call fails with
+    /// [`LmError::RetryDeadline`](crate::lm::LmError::RetryDeadline). An attempt already
+    /// running is not cut short; add a [`Timeout`](crate::layer::timeout::Timeout) layer inside
+    /// the retry layer for that.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
         self
     }
 
@@ -116,6 +149,16 @@ impl RetryPolicy {
     /// Most attempts per call.
     pub fn get_max_attempts(&self) -> u32 {
         self.max_attempts
+    }
+
+    /// The longest `Retry-After` honoured.
+    pub fn get_retry_after_cap(&self) -> Duration {
+        self.retry_after_cap
+    }
+
+    /// The overall deadline per call, if any.
+    pub fn get_deadline(&self) -> Option<Duration> {
+        self.deadline
     }
 
     /// The exponential delay before retry `retry` (1-based), before jitter.

@@ -41,7 +41,7 @@ pub struct ModelUsage {
     pub cached_calls: u64,
     /// Calls that failed (not in `calls`).
     pub failed_calls: u64,
-    /// Summed token counts.
+    /// Summed token counts (saturating at `u64::MAX`).
     pub usage: Usage,
     /// Summed cost per the model's [`Pricing`]; zero without one.
     pub cost: f64,
@@ -49,9 +49,10 @@ pub struct ModelUsage {
 
 impl ModelUsage {
     fn add(&mut self, other: &ModelUsage) {
-        self.calls += other.calls;
-        self.cached_calls += other.cached_calls;
-        self.failed_calls += other.failed_calls;
+        // Saturating, like `Usage` sums: totals never panic or wrap.
+        self.calls = self.calls.saturating_add(other.calls);
+        self.cached_calls = self.cached_calls.saturating_add(other.cached_calls);
+        self.failed_calls = self.failed_calls.saturating_add(other.failed_calls);
         self.usage += other.usage;
         self.cost += other.cost;
     }

@@ -10,6 +10,15 @@
 //! `tracing::warn!` and turns into a miss or a dropped write; after a failed lookup the cache
 //! stops reading for [`DiskCacheOptions::cooldown`] so a broken file costs nothing per call,
 //! and repeated write failures are logged once per cooldown (at least a second).
+//!
+//! **Size bound.** The file holds at most [`DiskCacheOptions::max_entries`] answers and
+//! [`DiskCacheOptions::max_bytes`] bytes of answers (default 30 GB, DSPy's); after each batch of
+//! writes the least recently used answers (stored or read from disk last longest ago) are
+//! deleted until both hold. Counts are kept by triggers in the file, so they stay exact when
+//! several processes share it. Freed pages are reused, the file does not shrink.
+//!
+//! **Read-only files.** A cache file (or folder) that cannot be written is opened read-only:
+//! hits are served from it, new answers are not stored, and a warning says so once.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -19,15 +28,26 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use rusqlite::{
+    params, Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, TransactionBehavior,
+};
 
 use super::{CacheError, CacheKey};
 use crate::lm::LmResponse;
+
+mod open;
+mod writer;
+
+use open::*;
+use writer::*;
 
 /// Most writes committed in one transaction.
 const MAX_BATCH: usize = 512;
 /// Most idle reader connections kept.
 const MAX_IDLE_READERS: usize = 8;
+/// The file's layout (`PRAGMA user_version`): 0 is the first one (no `used_at`, no size
+/// counters), 1 adds them.
+const SCHEMA_VERSION: i64 = 1;
 
 /// Settings of a [`DiskCache`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +62,23 @@ pub struct DiskCacheOptions {
     pub cooldown: Duration,
     /// Most writes waiting for the background writer; beyond it writes are dropped.
     pub queue_capacity: usize,
+    /// Most answers kept in the file (`None`: no limit, the default); beyond it the least
+    /// recently used are deleted.
+    pub max_entries: Option<u64>,
+    /// Most bytes of answers (their JSON) kept in the file (default
+    /// [`DEFAULT_MAX_BYTES`](DiskCacheOptions::DEFAULT_MAX_BYTES); `None`: no limit); beyond it
+    /// the least recently used are deleted. The file itself is somewhat larger (keys, pages).
+    pub max_bytes: Option<u64>,
+}
+
+impl DiskCacheOptions {
+    /// Default [`max_bytes`](DiskCacheOptions::max_bytes): 30 GB, DSPy's disk cache limit.
+    pub const DEFAULT_MAX_BYTES: u64 = 30_000_000_000;
+
+    /// True when a size limit is set (disk hits then record when each answer was used).
+    fn bounded(&self) -> bool {
+        self.max_entries.is_some() || self.max_bytes.is_some()
+    }
 }
 
 impl Default for DiskCacheOptions {
@@ -51,6 +88,8 @@ impl Default for DiskCacheOptions {
             write_timeout: Duration::from_secs(2),
             cooldown: Duration::from_secs(5),
             queue_capacity: 4096,
+            max_entries: None,
+            max_bytes: Some(DiskCacheOptions::DEFAULT_MAX_BYTES),
         }
     }
 }
@@ -76,6 +115,7 @@ pub struct DiskCache {
 struct Inner {
     path: PathBuf,
     options: DiskCacheOptions,
+    access: Access,
     readers: Mutex<Vec<Connection>>,
     /// Lookups are skipped until then, after a failure.
     cooling_until: Mutex<Option<Instant>>,
@@ -84,8 +124,23 @@ struct Inner {
     errors: Arc<AtomicU64>,
 }
 
+/// How the file can be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// Read and written (the normal case).
+    ReadWrite,
+    /// Opened read-only: hits only.
+    ReadOnly,
+    /// Opened read-only as an unchanging file (`immutable=1`): a WAL file in a folder that
+    /// cannot be written, where SQLite cannot create its shared-memory file.
+    Immutable,
+}
+
 enum WriteOp {
-    Put(CacheKey, Arc<LmResponse>),
+    /// Stores an answer, used at the given time (see [`now_nanos`]).
+    Put(CacheKey, Arc<LmResponse>, i64),
+    /// Marks an answer used at the given time.
+    Touch(CacheKey, i64),
     Remove(CacheKey),
     Clear,
     Flush(mpsc::Sender<()>),
@@ -103,13 +158,20 @@ impl DiskCache {
     /// Like [`open`](DiskCache::open), with options.
     pub fn open_with(path: impl AsRef<Path>, options: DiskCacheOptions) -> DiskCache {
         let path = path.as_ref().to_path_buf();
-        if let Err(error) = prepare(&path, &options) {
-            tracing::warn!(%error, "response cache unavailable; calls go to the LM until it can be used");
-        }
-        DiskCache::start(path, options)
+        let access = match prepare(&path, &options) {
+            Ok(access) => access,
+            Err(error) => {
+                tracing::warn!(%error, "response cache unavailable; calls go to the LM until it can be used");
+                Access::ReadWrite
+            }
+        };
+        DiskCache::start(path, options, access)
     }
 
     /// Opens the cache file at `path`, failing if it cannot be used right now.
+    ///
+    /// A file that can be read but not written is not a failure: it is opened read-only
+    /// ([`is_read_only`](DiskCache::is_read_only)).
     pub fn try_open(path: impl AsRef<Path>) -> Result<DiskCache, CacheError> {
         DiskCache::try_open_with(path, DiskCacheOptions::default())
     }
@@ -120,12 +182,27 @@ impl DiskCache {
         options: DiskCacheOptions,
     ) -> Result<DiskCache, CacheError> {
         let path = path.as_ref().to_path_buf();
-        prepare(&path, &options)?;
-        Ok(DiskCache::start(path, options))
+        let access = prepare(&path, &options)?;
+        Ok(DiskCache::start(path, options, access))
     }
 
-    fn start(path: PathBuf, options: DiskCacheOptions) -> DiskCache {
+    fn start(path: PathBuf, options: DiskCacheOptions, access: Access) -> DiskCache {
         let errors = Arc::new(AtomicU64::new(0));
+        if access != Access::ReadWrite {
+            // Nothing can be written: no writer, writes are dropped as they come.
+            return DiskCache {
+                inner: Arc::new(Inner {
+                    path,
+                    options,
+                    access,
+                    readers: Mutex::new(Vec::new()),
+                    cooling_until: Mutex::new(None),
+                    writer: None,
+                    thread: None,
+                    errors,
+                }),
+            };
+        }
         let (tx, rx) = mpsc::sync_channel(options.queue_capacity.max(1));
         let thread = {
             let path = path.clone();
@@ -146,6 +223,7 @@ impl DiskCache {
             inner: Arc::new(Inner {
                 path,
                 options,
+                access,
                 readers: Mutex::new(Vec::new()),
                 cooling_until: Mutex::new(None),
                 writer,
@@ -165,6 +243,12 @@ impl DiskCache {
         self.inner.errors.load(Ordering::Relaxed)
     }
 
+    /// True when the file could only be opened for reading: hits are served from it, new
+    /// answers are not stored. Open it again once it can be written.
+    pub fn is_read_only(&self) -> bool {
+        self.inner.access != Access::ReadWrite
+    }
+
     /// Blocks until every write queued so far is committed (or has failed). Cheap when idle.
     pub fn flush(&self) {
         let Some(writer) = &self.inner.writer else {
@@ -176,7 +260,8 @@ impl DiskCache {
         }
     }
 
-    /// Deletes every entry (asynchronously; [`flush`](DiskCache::flush) to wait).
+    /// Deletes every entry (asynchronously; [`flush`](DiskCache::flush) to wait). Does nothing
+    /// to a [read-only](DiskCache::is_read_only) file.
     pub fn clear(&self) {
         self.send(WriteOp::Clear);
     }
@@ -203,8 +288,21 @@ impl DiskCache {
             Ok(found) => {
                 self.return_reader(conn);
                 let bytes = found?;
-                match serde_json::from_slice(&bytes) {
-                    Ok(response) => Some(response),
+                match serde_json::from_slice::<LmResponse>(&bytes) {
+                    // An answer without completions is never stored; one in the file was
+                    // written by something else and is no answer.
+                    Ok(response) if response.choices.is_empty() => {
+                        self.inner.errors.fetch_add(1, Ordering::Relaxed);
+                        tracing::warn!(%key, "response cache entry without completions; removing it");
+                        self.send(WriteOp::Remove(*key));
+                        None
+                    }
+                    Ok(response) => {
+                        if self.inner.options.bounded() {
+                            self.send(WriteOp::Touch(*key, now_nanos()));
+                        }
+                        Some(response)
+                    }
                     Err(error) => {
                         self.inner.errors.fetch_add(1, Ordering::Relaxed);
                         tracing::warn!(%key, %error, "unreadable response cache entry; removing it");
@@ -222,9 +320,12 @@ impl DiskCache {
     }
 
     /// Queues `response` to be stored under `key`. Never blocks; drops the write if the queue
-    /// is full.
+    /// is full. An answer without completions is never stored.
     pub(super) fn put(&self, key: CacheKey, response: Arc<LmResponse>) {
-        self.send(WriteOp::Put(key, response));
+        if response.choices.is_empty() {
+            return;
+        }
+        self.send(WriteOp::Put(key, response, now_nanos()));
     }
 
     fn send(&self, op: WriteOp) {
@@ -281,14 +382,7 @@ impl DiskCache {
             .pop();
         match pooled {
             Some(conn) => Ok(conn),
-            None => {
-                let conn = Connection::open_with_flags(
-                    &self.inner.path,
-                    OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                )?;
-                conn.busy_timeout(self.inner.options.read_timeout)?;
-                Ok(conn)
-            }
+            None => open_reader(&self.inner.path, &self.inner.options, self.inner.access),
         }
     }
 
@@ -309,6 +403,7 @@ impl fmt::Debug for DiskCache {
         f.debug_struct("DiskCache")
             .field("path", &self.inner.path)
             .field("options", &self.inner.options)
+            .field("read_only", &self.is_read_only())
             .field("errors", &self.errors())
             .finish_non_exhaustive()
     }
@@ -322,147 +417,4 @@ impl Drop for Inner {
             let _ = thread.join();
         }
     }
-}
-
-/// Creates the folder and file, switches to WAL and creates the table.
-fn prepare(path: &Path, options: &DiskCacheOptions) -> Result<(), CacheError> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| CacheError::CreateDir {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-    }
-    open_writer(path, options)
-        .map(drop)
-        .map_err(|e| CacheError::Open {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })
-}
-
-fn open_writer(path: &Path, options: &DiskCacheOptions) -> Result<Connection, rusqlite::Error> {
-    let conn = Connection::open(path)?;
-    conn.busy_timeout(options.write_timeout)?;
-    // `journal_mode` answers with the mode in force; the file keeps WAL once set.
-    let _mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))?;
-    conn.execute_batch(
-        "PRAGMA synchronous=NORMAL;
-         CREATE TABLE IF NOT EXISTS responses (
-             key BLOB PRIMARY KEY NOT NULL,
-             value BLOB NOT NULL,
-             created_at INTEGER NOT NULL
-         ) WITHOUT ROWID;",
-    )?;
-    Ok(conn)
-}
-
-fn write_loop(path: &Path, options: &DiskCacheOptions, rx: &Receiver<WriteOp>, errors: &AtomicU64) {
-    let mut conn: Option<Connection> = None;
-    let mut warnings = WarnEvery::new(options.cooldown.max(Duration::from_secs(1)));
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    let mut flushes = Vec::new();
-    while let Ok(first) = rx.recv() {
-        batch.clear();
-        flushes.clear();
-        let mut next = Some(first);
-        while let Some(op) = next {
-            match op {
-                WriteOp::Flush(done) => flushes.push(done),
-                op => batch.push(op),
-            }
-            next = if batch.len() < MAX_BATCH {
-                rx.try_recv().ok()
-            } else {
-                None
-            };
-        }
-        if !batch.is_empty() {
-            if conn.is_none() {
-                match open_writer(path, options) {
-                    Ok(c) => conn = Some(c),
-                    Err(error) => {
-                        errors.fetch_add(1, Ordering::Relaxed);
-                        if warnings.allow() {
-                            tracing::warn!(path = %path.display(), %error, dropped = batch.len(), "could not open the response cache for writing; answers not stored");
-                        }
-                    }
-                }
-            }
-            if let Some(c) = conn.as_mut() {
-                match write_batch(c, &batch) {
-                    Ok(()) => warnings.reset(),
-                    Err(error) => {
-                        errors.fetch_add(1, Ordering::Relaxed);
-                        if warnings.allow() {
-                            tracing::warn!(path = %path.display(), %error, dropped = batch.len(), "could not write to the response cache; answers not stored");
-                        }
-                        conn = None;
-                    }
-                }
-            }
-        }
-        for done in flushes.drain(..) {
-            let _ = done.send(());
-        }
-    }
-}
-
-/// Lets one warning through per period while failures repeat, so a broken file does not
-/// flood the log; the next success starts over.
-struct WarnEvery {
-    period: Duration,
-    last: Option<Instant>,
-}
-
-impl WarnEvery {
-    fn new(period: Duration) -> WarnEvery {
-        WarnEvery { period, last: None }
-    }
-
-    fn allow(&mut self) -> bool {
-        let now = Instant::now();
-        match self.last {
-            Some(last) if now.duration_since(last) < self.period => false,
-            _ => {
-                self.last = Some(now);
-                true
-            }
-        }
-    }
-
-    fn reset(&mut self) {
-        self.last = None;
-    }
-}
-
-fn write_batch(conn: &mut Connection, batch: &[WriteOp]) -> Result<(), rusqlite::Error> {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0);
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    {
-        let mut put = tx.prepare_cached(
-            "INSERT OR REPLACE INTO responses (key, value, created_at) VALUES (?1, ?2, ?3)",
-        )?;
-        let mut remove = tx.prepare_cached("DELETE FROM responses WHERE key = ?1")?;
-        for op in batch {
-            match op {
-                WriteOp::Put(key, response) => {
-                    // An answer that does not serialize is skipped, never half-written.
-                    if let Ok(bytes) = serde_json::to_vec(&**response) {
-                        put.execute(params![&key.as_bytes()[..], bytes, now])?;
-                    }
-                }
-                WriteOp::Remove(key) => {
-                    remove.execute([&key.as_bytes()[..]])?;
-                }
-                WriteOp::Clear => {
-                    tx.execute("DELETE FROM responses", [])?;
-                }
-                WriteOp::Flush(_) => {}
-            }
-        }
-    }
-    tx.commit()
 }
