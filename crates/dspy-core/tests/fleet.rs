@@ -3,7 +3,7 @@
 mod http_server;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use dspy_core::adapters::Message;
 use dspy_core::client::{ClientBuilder, Fleet, OpenAiClient};
@@ -60,16 +60,34 @@ async fn fails_over_and_skips_the_sick_endpoint() {
     assert!(fleet.is_healthy(1));
 }
 
+/// A dead endpoint is skipped for its cool-down, then tried again.
+///
+/// `Fleet` measures cool-downs on the real clock, so instead of racing it the test brackets the
+/// moment the endpoint was marked down: after `before`, and before the call returned. Up to
+/// `before + cooldown` it must be unhealthy; from `after + cooldown` on, healthy again. When the
+/// machine is so slow that the first check could not be made before `before + cooldown`, the
+/// round proves nothing and is run again with a longer cool-down.
 #[tokio::test]
 async fn dead_endpoint_and_recovery() {
     let well = Server::json(200, chat_answer("ok")).await;
-    let fleet = Fleet::new(vec![openai(closed_port_url().await), openai(well.base())])
-        .unwrap()
-        .cooldown(Duration::from_millis(100));
-    assert_eq!(fleet.call(hi()).await.unwrap().first_text(), Some("ok"));
-    assert!(!fleet.is_healthy(0));
-    tokio::time::sleep(Duration::from_millis(150)).await;
-    assert!(fleet.is_healthy(0), "cool-down over");
+    let dead = closed_port_url().await;
+    for cooldown in [250, 1_000, 4_000, 16_000].map(Duration::from_millis) {
+        let fleet = Fleet::new(vec![openai(dead.clone()), openai(well.base())])
+            .unwrap()
+            .cooldown(cooldown);
+        let before = Instant::now();
+        assert_eq!(fleet.call(hi()).await.unwrap().first_text(), Some("ok"));
+        let healthy = fleet.is_healthy(0);
+        let after = Instant::now();
+        if after >= before + cooldown {
+            continue; // too slow to tell: the cool-down may really be over
+        }
+        assert!(!healthy, "cooling down");
+        tokio::time::sleep_until((after + cooldown).into()).await;
+        assert!(fleet.is_healthy(0), "cool-down over");
+        return;
+    }
+    panic!("every call took longer than its cool-down");
 }
 
 #[tokio::test]

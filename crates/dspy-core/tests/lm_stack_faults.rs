@@ -5,14 +5,21 @@
 //! tiny counting layer sits between the retry/timeout layers and the client, so every attempt
 //! the stack makes is counted on the client side and checked against the server's own counter.
 //!
-//! Waits are kept tiny (1 ms retry base delay, `Retry-After: 0`, a 300 ms attempt timeout) so
-//! the whole file runs in a few seconds; the only long wait, the slow fault, is cut short by the
-//! timeout layer.
+//! Every test runs on tokio's paused clock (`start_paused`, one thread), so no outcome depends
+//! on how fast the machine is. The paused clock moves only when the runtime has nothing to run
+//! and no I/O event ready. The mock server runs on the test's own runtime and answers a healthy
+//! request without waiting on anything outside it (loopback I/O is ready as soon as the other
+//! side wrote it), so the clock stands still during a healthy attempt and the 300 ms attempt
+//! timeout cannot cut one off, however loaded the machine. A slow fault waits on the mock's
+//! clock thread (real time) for an hour; with nothing else to do, the runtime jumps its clock to
+//! the attempt's deadline and the timeout layer fires. A timeout that never fired would leave
+//! that attempt hanging, and the `NO_HANG` guard (on the paused clock too) would fail the test
+//! at once.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use dspy_core::adapters::Message;
 use dspy_core::client::OpenAiClient;
@@ -26,8 +33,9 @@ use futures_util::StreamExt;
 const MAX_ATTEMPTS: u32 = 4;
 /// The per-attempt deadline of the timeout layer.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(300);
-/// The mock's slow fault: far longer than the attempt deadline.
-const SLOW: Duration = Duration::from_secs(10);
+/// The mock's slow fault, in real time: however long the runtime stays busy before its clock
+/// jumps to an attempt's deadline, the slow answer cannot arrive first.
+const SLOW: Duration = Duration::from_secs(3600);
 /// Nothing in this file may take longer than this.
 const NO_HANG: Duration = Duration::from_secs(60);
 
@@ -191,7 +199,7 @@ async fn no_hang<F: std::future::Future>(future: F) -> F::Output {
 // ---------------------------------------------------------------------------------------------
 // 1,000 calls against 30 % faults of every kind.
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn a_thousand_calls_under_thirty_percent_faults() {
     const CALLS: usize = 1_000;
     const BUDGET: f64 = 1_000.0;
@@ -213,7 +221,7 @@ async fn a_thousand_calls_under_thirty_percent_faults() {
     let budget = RetryBudget::new(BUDGET);
     let lm = stack(&server, policy().budget(budget.clone()), &attempts);
 
-    let started = Instant::now();
+    let started = std::time::Instant::now();
     let results: Vec<(String, Result<LmResponse, LmError>)> = no_hang(
         futures_util::stream::iter(0..CALLS)
             .map(|i| {
@@ -345,7 +353,7 @@ async fn check_fault(fault: Fault, last_ok: ErrorCheck) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn http_500_is_retried_until_the_attempts_run_out() {
     check_fault(Fault::ServerError, |e| {
         matches!(e, LmError::Server { status: 500, .. })
@@ -353,7 +361,7 @@ async fn http_500_is_retried_until_the_attempts_run_out() {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn http_429_with_retry_after_is_retried_until_the_attempts_run_out() {
     check_fault(
         Fault::RateLimited {
@@ -371,20 +379,30 @@ async fn http_429_with_retry_after_is_retried_until_the_attempts_run_out() {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn a_slow_answer_is_cut_off_by_the_timeout_and_retried() {
     check_fault(Fault::Slow(SLOW), |e| {
         *e == LmError::Timeout(ATTEMPT_TIMEOUT)
     })
     .await;
+    // The cut-off came at the deadline, not before (paused time: exactly, whatever the load).
+    let started = tokio::time::Instant::now();
+    let (result, requests, attempts) = fail_first(1, Fault::Slow(SLOW)).await;
+    result.unwrap();
+    assert_eq!((requests, attempts), (2, 2));
+    assert!(
+        started.elapsed() >= ATTEMPT_TIMEOUT,
+        "{:?}",
+        started.elapsed()
+    );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn truncated_json_is_retried_until_the_attempts_run_out() {
     check_fault(Fault::Truncated, |e| matches!(e, LmError::Decode { .. })).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn a_dropped_connection_is_retried_until_the_attempts_run_out() {
     check_fault(Fault::DropConnection, |e| {
         matches!(e, LmError::Transport { .. })
@@ -392,7 +410,7 @@ async fn a_dropped_connection_is_retried_until_the_attempts_run_out() {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn http_503_is_retried_like_500() {
     check_fault(Fault::Status(503), |e| {
         matches!(e, LmError::Server { status: 503, .. })
@@ -400,10 +418,11 @@ async fn http_503_is_retried_like_500() {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn retry_after_is_honoured_over_the_backoff() {
-    // The backoff alone would wait at most 4 ms; the server asks for 1 s.
-    let started = Instant::now();
+    // The backoff alone would wait at most 4 ms; the server asks for 1 s. On the paused clock
+    // the wait is exact, and only the retry layer's sleep can move it.
+    let started = tokio::time::Instant::now();
     let (result, requests, attempts) = fail_first(
         1,
         Fault::RateLimited {
@@ -416,7 +435,7 @@ async fn retry_after_is_honoured_over_the_backoff() {
     assert!(started.elapsed() >= Duration::from_secs(1));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn non_retryable_errors_come_back_at_once() {
     let cases: [(Fault, ErrorCheck); 4] = [
         (Fault::Status(400), |e| {
@@ -443,7 +462,7 @@ async fn non_retryable_errors_come_back_at_once() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn the_shared_budget_caps_retries_during_an_outage() {
     // Every request fails; 20 calls may share 5 retries in total.
     let config = MockConfig::new()

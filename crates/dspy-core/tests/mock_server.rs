@@ -114,12 +114,29 @@ async fn every_fault_maps_to_its_error() {
     assert!(matches!(err, LmError::Decode { .. }), "{err:?}");
     let err = fault(Fault::DropConnection, long).await;
     assert!(matches!(err, LmError::Transport { .. }), "{err:?}");
-    let err = fault(
-        Fault::Slow(Duration::from_secs(3)),
-        Duration::from_millis(150),
+}
+
+/// A slow answer trips the client's own deadline, and the retry, answered at once, does not.
+///
+/// On tokio's paused clock the client's 150 ms deadline is only reached when the runtime has
+/// nothing left to do: at once while the mock holds back its slow answer (on its clock thread,
+/// in real time), never while the in-process server is answering the retry, however loaded the
+/// machine.
+#[tokio::test(start_paused = true)]
+async fn a_slow_answer_maps_to_a_timeout() {
+    let deadline = Duration::from_millis(150);
+    // Without the client's deadline the call would wait an hour; this guard (paused too) fires
+    // at once instead.
+    let err = tokio::time::timeout(
+        Duration::from_secs(60),
+        fault(Fault::Slow(Duration::from_secs(3600)), deadline),
     )
-    .await;
-    assert!(matches!(err, LmError::Timeout(_)), "{err:?}");
+    .await
+    .expect("the client's deadline never fired");
+    assert!(
+        matches!(err, LmError::Timeout(d) if d == deadline),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]

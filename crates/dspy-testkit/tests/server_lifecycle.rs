@@ -8,12 +8,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{chat_body, post};
-use dspy_testkit::{MockConfig, MockServer};
+use dspy_testkit::{Fault, MockConfig, MockServer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+/// Every answer waits the configured latency: a lower bound, so no load can break it.
 #[tokio::test]
-async fn adds_latency_without_serializing_requests() {
+async fn adds_latency() {
     let latency = Duration::from_millis(200);
     let server = Arc::new(
         MockServer::start(MockConfig::new().latency(latency))
@@ -25,22 +26,85 @@ async fn adds_latency_without_serializing_requests() {
     assert_eq!(response.status(), 200);
     assert!(started.elapsed() >= latency);
 
-    let started = Instant::now();
+    let client = common::client();
     let mut tasks = Vec::new();
     for i in 0..20 {
         let server = Arc::clone(&server);
+        let client = client.clone();
         tasks.push(tokio::spawn(async move {
-            post(&server.chat_url(), &chat_body(&i.to_string()))
+            let started = Instant::now();
+            let response = client
+                .post(server.chat_url())
+                .json(&chat_body(&i.to_string()))
+                .send()
                 .await
-                .status()
+                .unwrap();
+            (response.status(), started.elapsed())
         }));
     }
     for task in tasks {
-        assert_eq!(task.await.unwrap(), 200);
+        let (status, elapsed) = task.await.unwrap();
+        assert_eq!(status, 200);
+        assert!(elapsed >= latency, "{elapsed:?}");
     }
-    let elapsed = started.elapsed();
-    assert!(elapsed >= latency && elapsed < latency * 5, "{elapsed:?}");
     assert_eq!(server.requests(), 21);
+}
+
+/// Requests wait out their latency side by side, not one after another.
+///
+/// Checked by order, not by a stopwatch. The first attempt of each request is slowed by an hour
+/// (`fail_first(1, Slow)`), so 19 requests sit in the server, each counted as a fault the moment
+/// its wait starts. A server taking one request at a time would never let the second in (the
+/// 10 s guard fails it); one whose waits queue behind each other would hold back a 20th,
+/// unslowed request (a repeat, so its second attempt) for hours, past the client's 20 s timeout.
+/// Instead the 20th is answered while all 19 are still waiting.
+#[tokio::test]
+async fn latency_does_not_serialize_requests() {
+    let config = MockConfig::new()
+        .latency(Duration::from_millis(200))
+        .fail_first(1, Fault::Slow(Duration::from_secs(3600)));
+    let server = Arc::new(MockServer::start(config).await.unwrap());
+    // No client timeout for the slowed requests: they stay in the server until aborted.
+    let patient = reqwest::Client::builder().no_proxy().build().unwrap();
+    let mut waiting = Vec::new();
+    for i in 0..19 {
+        let server = Arc::clone(&server);
+        let client = patient.clone();
+        waiting.push(tokio::spawn(async move {
+            client
+                .post(server.chat_url())
+                .json(&chat_body(&i.to_string()))
+                .send()
+                .await
+        }));
+    }
+    let all_waiting = tokio::time::timeout(Duration::from_secs(10), async {
+        while server.faults_injected() < 19 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    })
+    .await;
+    assert!(
+        all_waiting.is_ok(),
+        "only {} of 19 requests got into the server",
+        server.faults_injected()
+    );
+
+    let again = common::client()
+        .post(server.chat_url())
+        .json(&chat_body("0"))
+        .send()
+        .await
+        .expect("answered while the others wait");
+    assert_eq!(again.status(), 200);
+    assert_eq!((server.requests(), server.faults_injected()), (20, 19));
+    assert!(
+        waiting.iter().all(|task| !task.is_finished()),
+        "a slowed request came back early"
+    );
+    for task in waiting {
+        task.abort();
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

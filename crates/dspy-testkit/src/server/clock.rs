@@ -133,35 +133,79 @@ fn exact_timeouts() {}
 mod tests {
     use super::*;
 
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::sync::Arc;
+    use std::task::{Context, Wake, Waker};
+
+    /// How far ahead of now the waiters' deadlines start: the three must all be in the clock's
+    /// heap before the latest one falls due, or it could be woken before an earlier one it never
+    /// saw. Sending them takes microseconds; a second holds on any loaded machine.
+    const LEAD: Duration = Duration::from_secs(1);
+
+    /// Logs a waiter's wake-up from inside `oneshot::Sender::send`, i.e. on the clock thread, in
+    /// the order the clock wakes them, with whether the wake-up came at or after the deadline.
+    struct LogWake {
+        ms: u64,
+        deadline: Instant,
+        log: mpsc::Sender<(u64, bool)>,
+    }
+
+    impl Wake for LogWake {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+
+        fn wake_by_ref(self: &Arc<Self>) {
+            let _ = self.log.send((self.ms, Instant::now() >= self.deadline));
+        }
+    }
+
     /// The clock thread itself (not the tokio fallback) wakes each waiter at or after its
     /// deadline, earliest deadline first, and stops when its sender is gone.
+    ///
+    /// The order is the one the clock thread sends in, not the one in which the woken threads
+    /// get scheduled: each waiter's waker is registered before the clock gets the waiter, and
+    /// the clock thread runs it inside `send`, so the log is written by the clock thread itself.
     #[test]
     fn the_clock_thread_wakes_waiters_in_deadline_order() {
         let (tx, rx) = mpsc::channel();
         let thread = std::thread::spawn(move || run(rx));
-        let start = Instant::now();
-        let (woke_tx, woke_rx) = mpsc::channel();
+        let (log_tx, log_rx) = mpsc::channel();
+        let start = Instant::now() + LEAD;
+        let mut receivers = Vec::new();
         for ms in [15u64, 5, 10] {
-            let (wake, woken) = oneshot::channel();
             let deadline = start + Duration::from_millis(ms);
+            let (wake, mut woken) = oneshot::channel();
+            let waker = Waker::from(Arc::new(LogWake {
+                ms,
+                deadline,
+                log: log_tx.clone(),
+            }));
+            let polled = Pin::new(&mut woken).poll(&mut Context::from_waker(&waker));
+            assert!(polled.is_pending(), "nothing sent before the clock has it");
             tx.send(Waiter {
                 deadline,
                 seq: 0,
                 wake,
             })
             .expect("clock thread runs");
-            let woke_tx = woke_tx.clone();
-            std::thread::spawn(move || {
-                let result = woken.blocking_recv();
-                let _ = woke_tx.send((ms, result.is_ok(), Instant::now() >= deadline));
-            });
+            receivers.push(woken);
         }
-        let order: Vec<_> = (0..3).map(|_| woke_rx.recv().expect("woken")).collect();
+        drop(log_tx);
+        // Only a guard against hanging on a broken clock: the waits end long before this.
+        let no_hang = LEAD + Duration::from_secs(60);
+        let order: Vec<_> = (0..3)
+            .map(|_| log_rx.recv_timeout(no_hang).expect("woken"))
+            .collect();
         assert_eq!(
             order,
-            [(5, true, true), (10, true, true), (15, true, true)],
-            "(ms, woken by the clock, not before the deadline)"
+            [(5, true), (10, true), (15, true)],
+            "(ms, not before the deadline) in the clock's wake-up order"
         );
+        for mut woken in receivers {
+            assert_eq!(woken.try_recv(), Ok(()), "woken by the clock, not dropped");
+        }
         drop(tx);
         thread.join().expect("the clock thread ends");
     }
