@@ -107,9 +107,10 @@ fn auto_answers_dspy_prompts() {
     let user = "[[ ## question ## ]]\nIs water wet?\n\nRespond with the corresponding output fields, starting with the field `[[ ## answer ## ]]`.";
     let request = LmRequest::new(vec![Message::system(system), Message::user(user)]);
     let lm = ScriptedLm::auto();
+    // Written out: `chat_completion` shares its writer with `auto`.
     assert_eq!(
         text(&lm, request.clone()).unwrap(),
-        chat_completion([("answer", "Is water wet?"), ("confident", "True")])
+        "[[ ## answer ## ]]\nIs water wet?\n\n[[ ## confident ## ]]\nTrue\n\n[[ ## completed ## ]]"
     );
     let json = request.response_format(ResponseFormat::JsonObject);
     assert_eq!(

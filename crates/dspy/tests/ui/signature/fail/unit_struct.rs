@@ -1,0 +1,6 @@
+use dspy::Signature;
+
+#[derive(Signature)]
+struct QA;
+
+fn main() {}
