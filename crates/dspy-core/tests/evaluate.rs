@@ -245,49 +245,10 @@ async fn without_outputs_rows_keep_only_scores_and_errors() {
 
 #[tokio::test]
 async fn never_more_than_num_threads_in_flight() {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Arc;
-
-    #[derive(Debug, Default)]
-    struct Gauge {
-        now: AtomicUsize,
-        peak: AtomicUsize,
-        calls: AtomicUsize,
-    }
-    #[derive(Debug)]
-    struct Slow(Arc<Gauge>);
-    impl dspy_core::lm::LanguageModel for Slow {
-        fn call(
-            &self,
-            request: dspy_core::lm::LmRequest,
-        ) -> dspy_core::lm::BoxFuture<'_, Result<dspy_core::lm::LmResponse, LmError>> {
-            Box::pin(async move {
-                let now = self.0.now.fetch_add(1, Ordering::SeqCst) + 1;
-                self.0.peak.fetch_max(now, Ordering::SeqCst);
-                self.0.calls.fetch_add(1, Ordering::SeqCst);
-                for _ in 0..3 {
-                    tokio::task::yield_now().await;
-                }
-                self.0.now.fetch_sub(1, Ordering::SeqCst);
-                let question = support::last_user(&request)
-                    .lines()
-                    .nth(1)
-                    .unwrap_or_default()
-                    .to_string();
-                Ok(dspy_core::lm::LmResponse::text(
-                    "slow",
-                    chat(&[("answer", &question.to_uppercase())]),
-                ))
-            })
-        }
-        fn model(&self) -> &str {
-            "slow"
-        }
-    }
-    let gauge = Arc::new(Gauge::default());
+    let probe = dspy_testkit::ConcurrencyProbe::new(upper_lm().shared());
     let program = Predict::parse("question -> answer")
         .unwrap()
-        .with_lm(Arc::new(Slow(gauge.clone())));
+        .with_lm(probe.clone());
     let exact = metric_fn(|ex, pred| ex.get("answer") == pred.get("answer"));
     let qs: Vec<String> = (0..40).map(|i| format!("q{i}")).collect();
     let refs: Vec<&str> = qs.iter().map(String::as_str).collect();
@@ -297,7 +258,10 @@ async fn never_more_than_num_threads_in_flight() {
         .await
         .unwrap();
     assert_eq!(result.score, 100.0);
-    assert_eq!(gauge.calls.load(Ordering::SeqCst), 40);
-    let peak = gauge.peak.load(Ordering::SeqCst);
-    assert_eq!(peak, 3, "calls overlap, but never more than num_threads");
+    assert_eq!(probe.calls(), 40);
+    assert_eq!(
+        probe.peak(),
+        3,
+        "calls overlap, but never more than num_threads"
+    );
 }

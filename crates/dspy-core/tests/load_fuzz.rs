@@ -4,8 +4,6 @@
 //! that long (`DSPY_FUZZ_SECONDS=600 cargo test --release -p dspy-core --test load_fuzz --
 //! --nocapture`).
 
-use std::time::{Duration, Instant};
-
 use dspy_core::module::ModuleExt;
 use dspy_core::predict::{ChainOfThought, Predict};
 use dspy_core::Example;
@@ -112,19 +110,11 @@ fn load_everywhere(state: &Value) {
 
 #[test]
 fn loading_never_panics() {
-    let budget = std::env::var("DSPY_FUZZ_SECONDS")
-        .ok()
-        .and_then(|s| s.parse::<u64>().ok())
-        .map(Duration::from_secs);
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(400);
+    let cases = dspy_testkit::fuzz::proptest_cases();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("program.json");
-    let started = Instant::now();
-    let mut batches = 0u64;
-    loop {
+    let started = std::time::Instant::now();
+    let batches = dspy_testkit::fuzz::for_a_while(|| {
         let mut runner = TestRunner::new(Config {
             cases,
             failure_persistence: None,
@@ -143,12 +133,7 @@ fn loading_never_panics() {
                 Ok(())
             })
             .unwrap();
-        batches += 1;
-        match budget {
-            Some(b) if started.elapsed() < b => continue,
-            _ => break,
-        }
-    }
+    });
     println!(
         "load fuzz: {batches} batches of {cases} cases per kind in {:.0} s, no failure",
         started.elapsed().as_secs_f64()

@@ -5,18 +5,16 @@
 
 mod support;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use dspy_core::example::{Example, Prediction};
-use dspy_core::lm::{BoxFuture, LanguageModel, LmError, LmRequest, LmResponse, SharedLm};
+use dspy_core::lm::{LmError, LmRequest, LmResponse, SharedLm};
 use dspy_core::predict::Predict;
 use dspy_core::{settings, Error, Module};
 use dspy_optimize::{
     BootstrapFewShot, BootstrapFewShotWithRandomSearch, Ensemble, Optimizer, Reduce, Teacher,
 };
-use dspy_testkit::{chat_completion, ScriptedLm};
+use dspy_testkit::{chat_completion, ConcurrencyProbe, ScriptedLm};
 use serde_json::json;
 use support::*;
 
@@ -371,45 +369,6 @@ async fn random_search_passes_its_error_limit_to_every_evaluation() {
     );
 }
 
-/// Counts the calls in flight and the most at once; each call takes 5 ms.
-#[derive(Debug)]
-struct Peak {
-    inner: SharedLm,
-    in_flight: AtomicUsize,
-    peak: AtomicUsize,
-}
-
-impl Peak {
-    fn new(inner: SharedLm) -> Arc<Peak> {
-        Arc::new(Peak {
-            inner,
-            in_flight: AtomicUsize::new(0),
-            peak: AtomicUsize::new(0),
-        })
-    }
-
-    fn peak(&self) -> usize {
-        self.peak.load(Ordering::SeqCst)
-    }
-}
-
-impl LanguageModel for Peak {
-    fn call(&self, request: LmRequest) -> BoxFuture<'_, Result<LmResponse, LmError>> {
-        Box::pin(async move {
-            let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-            self.peak.fetch_max(now, Ordering::SeqCst);
-            tokio::time::sleep(Duration::from_millis(5)).await;
-            let out = self.inner.call(request).await;
-            self.in_flight.fetch_sub(1, Ordering::SeqCst);
-            out
-        })
-    }
-
-    fn model(&self) -> &str {
-        "peak"
-    }
-}
-
 #[tokio::test]
 async fn random_search_runs_at_most_candidate_concurrency_candidates_at_once() {
     // One example at a time within a candidate: the LM calls in flight are the candidates in
@@ -418,7 +377,7 @@ async fn random_search_runs_at_most_candidate_concurrency_candidates_at_once() {
     let mut states = Vec::new();
     for concurrency in [1, 2, 3] {
         let (_, oracle_lm) = lm();
-        let peak = Peak::new(oracle_lm);
+        let peak = ConcurrencyProbe::new(oracle_lm);
         let compiled = settings::with_lm(
             peak.clone(),
             search()

@@ -8,14 +8,12 @@
 
 mod support;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
-use dspy_core::lm::{BoxFuture, LanguageModel, LmError, LmRequest, LmResponse, SharedLm};
+use dspy_core::lm::{LmError, LmResponse, SharedLm};
 use dspy_core::{settings, Error};
 use dspy_optimize::{BootstrapFewShot, BootstrapFewShotWithRandomSearch, Optimizer};
-use dspy_testkit::ScriptedLm;
+use dspy_testkit::{ConcurrencyProbe, ScriptedLm};
 use support::*;
 use tokio::sync::{Mutex, MutexGuard};
 
@@ -29,45 +27,6 @@ async fn exclusive() -> MutexGuard<'static, ()> {
     settings::configure_num_threads(8);
     settings::configure_max_errors(10);
     guard
-}
-
-/// Counts the calls in flight and the most at once; each call takes 5 ms.
-#[derive(Debug)]
-struct Peak {
-    inner: SharedLm,
-    in_flight: AtomicUsize,
-    peak: AtomicUsize,
-}
-
-impl Peak {
-    fn new(inner: SharedLm) -> Arc<Peak> {
-        Arc::new(Peak {
-            inner,
-            in_flight: AtomicUsize::new(0),
-            peak: AtomicUsize::new(0),
-        })
-    }
-
-    fn peak(&self) -> usize {
-        self.peak.load(Ordering::SeqCst)
-    }
-}
-
-impl LanguageModel for Peak {
-    fn call(&self, request: LmRequest) -> BoxFuture<'_, Result<LmResponse, LmError>> {
-        Box::pin(async move {
-            let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-            self.peak.fetch_max(now, Ordering::SeqCst);
-            tokio::time::sleep(Duration::from_millis(5)).await;
-            let out = self.inner.call(request).await;
-            self.in_flight.fetch_sub(1, Ordering::SeqCst);
-            out
-        })
-    }
-
-    fn model(&self) -> &str {
-        "peak"
-    }
 }
 
 fn failing() -> SharedLm {
@@ -97,7 +56,7 @@ async fn bootstrap_takes_the_global_thread_count_unless_given_one() {
     for (global, own, expected) in [(3, None, 3), (1, None, 1), (2, Some(4), 4)] {
         settings::configure_num_threads(global);
         let (_, oracle_lm) = lm();
-        let peak = Peak::new(oracle_lm);
+        let peak = ConcurrencyProbe::new(oracle_lm);
         let mut optimizer = optimizer.clone();
         if let Some(n) = own {
             optimizer = optimizer.num_threads(n);
@@ -152,7 +111,7 @@ async fn random_search_takes_the_global_thread_count_unless_given_one() {
     for (global, own, expected) in [(3, None, 3), (1, None, 1), (2, Some(4), 4)] {
         settings::configure_num_threads(global);
         let (_, oracle_lm) = lm();
-        let peak = Peak::new(oracle_lm);
+        let peak = ConcurrencyProbe::new(oracle_lm);
         let mut optimizer = search();
         if let Some(n) = own {
             optimizer = optimizer.num_threads(n);

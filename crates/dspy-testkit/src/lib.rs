@@ -4,6 +4,7 @@
 //!   script (fixed answers in order, answers keyed by input, or a closure), counts its calls and
 //!   keeps the requests it got. Like DSPy's `DummyLM`.
 //! - [`chat_completion`]: writes output field values as a completion in DSPy's chat format.
+//! - [`ConcurrencyProbe`]: wraps an LM and records how many calls overlapped.
 //! - [`Oracle`]: a deterministic world whose answers are a pure function of the prompt bytes,
 //!   with a Python twin, for checking that optimizers make DSPy's choices.
 //! - [`MockServer`] (feature `server`): an in-process OpenAI-compatible HTTP server on
@@ -37,7 +38,9 @@
 
 mod answer;
 mod completion;
+pub mod fuzz;
 mod oracle;
+mod probe;
 mod scripted;
 #[cfg(feature = "server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
@@ -48,6 +51,8 @@ mod tokens;
 pub use completion::{chat_completion, COMPLETED_MARKER};
 #[doc(inline)]
 pub use oracle::Oracle;
+#[doc(inline)]
+pub use probe::ConcurrencyProbe;
 #[doc(inline)]
 pub use scripted::{ScriptedLm, DEFAULT_MODEL};
 #[cfg(feature = "server")]

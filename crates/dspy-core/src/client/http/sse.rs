@@ -245,16 +245,7 @@ mod tests {
     fn random_streams_in_random_pieces() {
         use proptest::prelude::*;
         use proptest::test_runner::{Config, TestRunner};
-        use std::time::{Duration, Instant};
 
-        let budget = std::env::var("DSPY_FUZZ_SECONDS")
-            .ok()
-            .and_then(|s| s.parse::<u64>().ok())
-            .map(Duration::from_secs);
-        let cases = std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(400);
         let piece = prop_oneof![
             proptest::sample::select(vec![
                 "data: ",
@@ -295,10 +286,9 @@ mod tests {
             }
             (out, failed)
         };
-        let started = Instant::now();
-        loop {
+        dspy_testkit::fuzz::for_a_while(|| {
             let mut runner = TestRunner::new(Config {
-                cases,
+                cases: dspy_testkit::fuzz::proptest_cases(),
                 failure_persistence: None,
                 ..Config::default()
             });
@@ -315,10 +305,6 @@ mod tests {
                     Ok(())
                 })
                 .unwrap();
-            match budget {
-                Some(b) if started.elapsed() < b => continue,
-                _ => break,
-            }
-        }
+        });
     }
 }
