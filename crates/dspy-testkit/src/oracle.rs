@@ -28,7 +28,10 @@ use sha2::{Digest, Sha256};
 
 use crate::{chat_completion, ScriptedLm};
 
-/// The deterministic oracle; see the [module docs](self).
+/// The deterministic oracle: a right answer (the first six hex digits of
+/// `SHA-256("answer:" + question)`) when the prompt's SHA-256 roll is below `base + bonus × demos`,
+/// else [`Oracle::WRONG`]; the same rule as the Python twin in
+/// `scripts/record_optimizer_fixtures.py`.
 #[derive(Debug, Clone)]
 pub struct Oracle {
     salt: String,
