@@ -50,8 +50,13 @@ def field_value(content, name):
     return rest.split("\n", 1)[0].strip()
 
 
-def oracle_answer(salt, messages):
-    """The oracle's answer to one request (see the module docs)."""
+def oracle_answer(salt, messages, magic=None):
+    """The oracle's answer to one request (see the module docs).
+
+    `magic`, when given, is a `(phrase, per_mille)` pair (the twin of `Oracle::with_magic`): if
+    the first message (the system message) contains the phrase, the answer is right when the
+    roll is below `per_mille` instead of the base-plus-demos threshold.
+    """
     digest = hashlib.sha256()
     digest.update(salt.encode())
     for m in messages:
@@ -64,7 +69,10 @@ def oracle_answer(salt, messages):
     question = field_value(messages[-1]["content"], "question")
     if question is None:
         return WRONG
-    if roll < BASE_PER_MILLE + BONUS_PER_DEMO * demos:
+    threshold = BASE_PER_MILLE + BONUS_PER_DEMO * demos
+    if magic is not None and messages and magic[0] in messages[0]["content"]:
+        threshold = magic[1]
+    if roll < threshold:
         return true_answer(question)
     return WRONG
 
@@ -72,15 +80,16 @@ def oracle_answer(salt, messages):
 class OracleEngine(DummyEngine):
     def _complete_messages(self, messages):
         CALLS["n"] += 1
-        answer = oracle_answer(self.owner.salt, messages)
+        answer = oracle_answer(self.owner.salt, messages, self.owner.magic)
         self.owner.answers = iter([{"answer": answer}])
         return super()._complete_messages(messages)
 
 
 class OracleLM(dspy.utils.DummyLM):
-    def __init__(self, salt):
+    def __init__(self, salt, magic=None):
         super().__init__([])
         self.salt = salt
+        self.magic = magic
         self._engine_spec = OracleEngine(self)
         self._async_engine_spec = AsyncDummyEngine(self._engine_spec)
 

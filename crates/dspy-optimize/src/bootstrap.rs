@@ -22,9 +22,19 @@ use dspy_core::{settings, trace, Error};
 
 /// The bootstrap settings' builder methods, written once: `bootstrap_setters!()` in
 /// [`BootstrapFewShot`] sets its own fields; `bootstrap_setters!(bootstrap)` in an optimizer
-/// holding a `bootstrap: BootstrapFewShot` (random search) sets that one's.
+/// holding a `bootstrap: BootstrapFewShot` (random search) sets that one's; with `; no seed`
+/// the `seed` setter is left to the optimizer (MIPROv2 has its own).
 macro_rules! bootstrap_setters {
     ($($path:ident).*) => {
+        $crate::bootstrap::bootstrap_setters!($($path).* ; no seed);
+
+        /// Sets the seed.
+        pub fn seed(mut self, seed: u64) -> Self {
+            self$(.$path)*.seed = seed;
+            self
+        }
+    };
+    ($($path:ident).* ; no seed) => {
         /// Accepts runs scoring at least `threshold`.
         pub fn metric_threshold(mut self, threshold: f64) -> Self {
             self$(.$path)*.metric_threshold = Some(threshold);
@@ -70,12 +80,6 @@ macro_rules! bootstrap_setters {
         /// Sets how many examples run at once.
         pub fn num_threads(mut self, n: usize) -> Self {
             self$(.$path)*.num_threads = Some(n.max(1));
-            self
-        }
-
-        /// Sets the seed.
-        pub fn seed(mut self, seed: u64) -> Self {
-            self$(.$path)*.seed = seed;
             self
         }
     };

@@ -34,6 +34,36 @@ pub enum OptimizeError {
     /// ```
     #[error("an ensemble needs at least one program")]
     NoPrograms,
+    /// A setting is out of range.
+    ///
+    /// ```
+    /// use dspy_optimize::OptimizeError;
+    /// let e = OptimizeError::InvalidSetting { setting: "breadth", reason: "is 1; needs more than 1".into() };
+    /// assert_eq!(e.to_string(), "invalid `breadth`: is 1; needs more than 1");
+    /// ```
+    #[error("invalid `{setting}`: {reason}")]
+    InvalidSetting {
+        /// The setting's name.
+        setting: &'static str,
+        /// What is wrong and what to do.
+        reason: String,
+    },
+    /// The trainset (or valset) is too small for what the optimizer does with it.
+    ///
+    /// ```
+    /// use dspy_optimize::OptimizeError;
+    /// let e = OptimizeError::TooFewExamples { needed: 2, got: 1, what: "trainset (no valset given)" };
+    /// assert!(e.to_string().contains("at least 2"));
+    /// ```
+    #[error("the {what} has {got} examples; it needs at least {needed}")]
+    TooFewExamples {
+        /// Examples needed.
+        needed: usize,
+        /// Examples given.
+        got: usize,
+        /// Which set.
+        what: &'static str,
+    },
 }
 
 impl From<OptimizeError> for dspy_core::Error {

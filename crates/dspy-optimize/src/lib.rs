@@ -40,15 +40,19 @@
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
 mod bootstrap;
+mod copro;
 mod ensemble;
 mod error;
 mod labeled;
 pub mod metrics;
+pub mod mipro;
+pub mod propose;
 pub mod random;
 mod random_search;
 mod report;
 mod rollout;
 mod teacher;
+mod tpe;
 
 use dspy_core::example::Example;
 use dspy_core::lm::BoxFuture;
@@ -56,11 +60,15 @@ use dspy_core::module::Module;
 use dspy_core::Error;
 
 pub use bootstrap::BootstrapFewShot;
+pub use copro::Copro;
 pub use ensemble::{majority, Ensemble, EnsembleProgram, Reduce};
 pub use error::OptimizeError;
 pub use labeled::LabeledFewShot;
 pub use random_search::{BootstrapFewShotWithRandomSearch, CandidateKind};
-pub use report::{Candidate, CandidateReport, CompileReport, Compiled, PredictorReport};
+pub use report::{
+    Candidate, CandidateReport, CompileReport, Compiled, InstructionCandidate, PredictorReport,
+    RoundStats, ScoreStats, TrialReport,
+};
 pub use teacher::{DynProgram, Teacher};
 
 /// An optimizer: compiles a program against a training set into an optimized copy.

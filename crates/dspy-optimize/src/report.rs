@@ -12,7 +12,8 @@ pub struct Compiled<P> {
     pub program: P,
     /// What changed, and the scores of the candidates tried.
     pub report: CompileReport,
-    /// Every candidate program with its score, best first (random search only).
+    /// Every candidate program with its score, best first (random search, and COPRO, where
+    /// `seed` is the round that scored it).
     pub candidates: Vec<Candidate<P>>,
 }
 
@@ -94,6 +95,75 @@ pub struct CompileReport {
     pub bootstrapped: usize,
     /// Teacher runs or metric calls that failed.
     pub errors: usize,
+    /// Instructions scored, best first (COPRO; MIPROv2 lists its proposals here).
+    pub instruction_candidates: Vec<InstructionCandidate>,
+    /// Score statistics per predictor and round (COPRO with `track_stats`).
+    pub round_stats: Vec<RoundStats>,
+    /// Every trial of a search over instructions and demo sets, in order (MIPROv2).
+    pub trials: Vec<TrialReport>,
+    /// Program evaluations run (one per candidate scored, full or minibatch).
+    pub evaluations: usize,
+}
+
+/// One instruction an optimizer tried for a predictor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InstructionCandidate {
+    /// The predictor's dotted name.
+    pub predictor: String,
+    /// The instruction.
+    pub instruction: String,
+    /// The last field's prefix that went with it (COPRO).
+    pub prefix: Option<String>,
+    /// The round that scored it (COPRO), or its index among the proposals (MIPROv2).
+    pub depth: usize,
+    /// Its score, 0–100 (NaN when it was not scored on its own, as in MIPROv2).
+    pub score: f64,
+}
+
+/// Min, max, mean and population standard deviation of some scores.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScoreStats {
+    /// Highest.
+    pub max: f64,
+    /// Lowest.
+    pub min: f64,
+    /// Mean.
+    pub average: f64,
+    /// Population standard deviation.
+    pub std: f64,
+}
+
+/// COPRO's statistics for one predictor in one round (DSPy's `results_latest` and
+/// `results_best`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoundStats {
+    /// The predictor's dotted name.
+    pub predictor: String,
+    /// The round, from 0.
+    pub depth: usize,
+    /// Over the pairs proposed last.
+    pub latest: ScoreStats,
+    /// Over the ten best pairs so far.
+    pub best: Option<ScoreStats>,
+}
+
+/// One trial of MIPROv2's search.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrialReport {
+    /// Trial number, from 1 (DSPy's numbering: trial 1 is the default program).
+    pub number: usize,
+    /// Instruction candidate chosen per predictor.
+    pub instructions: Vec<usize>,
+    /// Demo set chosen per predictor (empty when demos are not optimized).
+    pub demo_sets: Vec<usize>,
+    /// The score, 0–100.
+    pub score: f64,
+    /// Whether it was scored on the whole valset (else on a minibatch).
+    pub full_eval: bool,
+    /// The minibatch: indices into the valset, as drawn (empty for a full evaluation).
+    pub minibatch: Vec<usize>,
+    /// Examples the task program has run on so far, this trial included.
+    pub examples_so_far: usize,
 }
 
 impl CompileReport {
@@ -145,6 +215,14 @@ impl fmt::Display for CompileReport {
         }
         for c in &self.candidates {
             writeln!(f, "  candidate {:>3}: score {:.2}", c.seed, c.score)?;
+        }
+        for t in &self.trials {
+            let kind = if t.full_eval { "full" } else { "minibatch" };
+            writeln!(
+                f,
+                "  trial {:>3}: {kind} score {:.2}, instructions {:?}, demo sets {:?}",
+                t.number, t.score, t.instructions, t.demo_sets
+            )?;
         }
         if self.errors > 0 {
             writeln!(f, "  {} errors", self.errors)?;

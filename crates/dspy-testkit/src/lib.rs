@@ -7,6 +7,8 @@
 //! - [`ConcurrencyProbe`]: wraps an LM and records how many calls overlapped.
 //! - [`Oracle`]: a deterministic world whose answers are a pure function of the prompt bytes,
 //!   with a Python twin, for checking that optimizers make DSPy's choices.
+//! - [`PromptWorld`]: a deterministic prompt model answering any DSPy chat signature (with `n`
+//!   completions per request), with a Python twin, for checking instruction optimizers.
 //! - [`MockServer`] (feature `server`): an in-process OpenAI-compatible HTTP server on
 //!   127.0.0.1 with configurable latency and fault injection, for testing HTTP clients, retries
 //!   and timeouts without a network.
@@ -41,6 +43,7 @@ mod completion;
 pub mod fuzz;
 mod oracle;
 mod probe;
+mod prompt_world;
 mod scripted;
 #[cfg(feature = "server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
@@ -53,6 +56,8 @@ pub use completion::{chat_completion, COMPLETED_MARKER};
 pub use oracle::Oracle;
 #[doc(inline)]
 pub use probe::ConcurrencyProbe;
+#[doc(inline)]
+pub use prompt_world::PromptWorld;
 #[doc(inline)]
 pub use scripted::{ScriptedLm, DEFAULT_MODEL};
 #[cfg(feature = "server")]

@@ -6,6 +6,10 @@
 //! the last message), otherwise `unknown`. The right answer to a question is the first six hex
 //! digits of `SHA-256("answer:" + question)`.
 //!
+//! An oracle may also reward an instruction ([`Oracle::with_magic`]): when its first message
+//! (the system message, which carries the instructions) contains a magic phrase, the threshold
+//! is a fixed value instead, so instruction optimizers have something to find.
+//!
 //! `scripts/record_optimizer_fixtures.py` holds the same oracle as a `dspy.BaseLM` for Python
 //! DSPy 3.4.1, so Rust and Python see the same answers exactly when they send byte-identical
 //! prompts, and compile the same program exactly when they consume randomness in the same
@@ -29,14 +33,15 @@ use sha2::{Digest, Sha256};
 use crate::{chat_completion, ScriptedLm};
 
 /// The deterministic oracle: a right answer (the first six hex digits of
-/// `SHA-256("answer:" + question)`) when the prompt's SHA-256 roll is below `base + bonus × demos`,
-/// else [`Oracle::WRONG`]; the same rule as the Python twin in
-/// `scripts/record_optimizer_fixtures.py`.
+/// `SHA-256("answer:" + question)`) when the prompt's SHA-256 roll is below `base + bonus × demos`
+/// (or below the magic threshold, see [`Oracle::with_magic`]), else [`Oracle::WRONG`]; the same
+/// rule as the Python twin in `scripts/record_optimizer_fixtures.py`.
 #[derive(Debug, Clone)]
 pub struct Oracle {
     salt: String,
     base_per_mille: u64,
     bonus_per_demo: u64,
+    magic: Option<(String, u64)>,
 }
 
 impl Oracle {
@@ -53,6 +58,31 @@ impl Oracle {
             salt: salt.into(),
             base_per_mille: Oracle::BASE_PER_MILLE,
             bonus_per_demo: Oracle::BONUS_PER_DEMO,
+            magic: None,
+        }
+    }
+
+    /// Rewards an instruction: when the first message of a request (the system message, which
+    /// holds the instructions) contains `phrase`, the answer is right when the roll is below
+    /// `per_mille` (out of 1000) instead of `base + bonus × demos`. Without this (the default)
+    /// no phrase matters. The Python twin takes the same rule as its `magic` argument.
+    ///
+    /// ```
+    /// use dspy_core::adapters::Message;
+    /// use dspy_testkit::Oracle;
+    ///
+    /// let oracle = Oracle::new("world-a").with_magic("hex code", 1000);
+    /// let question = "What is the code of the amber item number 0?";
+    /// let ask = vec![
+    ///     Message::system("Give the hex code of the item."),
+    ///     Message::user(format!("[[ ## question ## ]]\n{question}\n")),
+    /// ];
+    /// assert_eq!(oracle.answer(&ask), Oracle::true_answer(question), "1000 per mille: always right");
+    /// ```
+    pub fn with_magic(self, phrase: impl Into<String>, per_mille: u64) -> Oracle {
+        Oracle {
+            magic: Some((phrase.into(), per_mille)),
+            ..self
         }
     }
 
@@ -81,13 +111,17 @@ impl Oracle {
             .take(messages.len().saturating_sub(1))
             .filter(|m| m.role.as_str() == "assistant")
             .count() as u64;
+        let threshold = match (&self.magic, messages.first()) {
+            (Some((phrase, per_mille)), Some(first)) if first.content.contains(phrase.as_str()) => {
+                *per_mille
+            }
+            _ => self.base_per_mille + self.bonus_per_demo * demos,
+        };
         let question = messages
             .last()
             .and_then(|m| field_value(&m.content, "question"));
         match question {
-            Some(q) if roll < self.base_per_mille + self.bonus_per_demo * demos => {
-                Oracle::true_answer(q)
-            }
+            Some(q) if roll < threshold => Oracle::true_answer(q),
             _ => Oracle::WRONG.to_string(),
         }
     }
@@ -142,5 +176,53 @@ mod tests {
         let (none, many) = (right(0), right(20));
         assert!(none < many, "{none} right without demos, {many} with 20");
         assert!((20..=70).contains(&none), "about 20% of 200: {none}");
+    }
+
+    #[test]
+    fn the_magic_phrase_raises_the_odds() {
+        let plain = Oracle::new("magic");
+        let magic = Oracle::new("magic").with_magic("hex code", 900);
+        let right = |oracle: &Oracle, system: &str| {
+            (0..200)
+                .filter(|i| {
+                    let q = format!("q{i}");
+                    let messages = vec![
+                        Message::system(system),
+                        Message::user(format!("[[ ## question ## ]]\n{q}\n")),
+                    ];
+                    oracle.answer(&messages) == Oracle::true_answer(&q)
+                })
+                .count()
+        };
+        let with_phrase = right(&magic, "Give the hex code of the item.");
+        let without_phrase = right(&magic, "Answer the question.");
+        assert!(with_phrase > 150, "about 90% of 200: {with_phrase}");
+        assert!(without_phrase < 80, "about 20% of 200: {without_phrase}");
+        // Only an oracle told about the phrase rewards it.
+        assert_eq!(right(&plain, "Answer the question."), without_phrase);
+        let plain_with_phrase = right(&plain, "Give the hex code of the item.");
+        // The same counts as the Python twin (`oracle_answer(salt, messages, magic)` in
+        // scripts/record_optimizer_fixtures.py) gives for these prompts.
+        assert_eq!(
+            (with_phrase, without_phrase, plain_with_phrase),
+            (182, 36, 45)
+        );
+    }
+
+    #[test]
+    fn the_magic_phrase_counts_only_in_the_first_message() {
+        let magic = Oracle::new("magic").with_magic("hex code", 1000);
+        let q = "q0";
+        let in_user = vec![
+            Message::system("Answer the question."),
+            Message::user(format!("[[ ## question ## ]]\n{q}\nGive the hex code.\n")),
+        ];
+        let in_system = vec![
+            Message::system("Give the hex code of the item."),
+            Message::user(format!("[[ ## question ## ]]\n{q}\n")),
+        ];
+        assert_eq!(magic.answer(&in_system), Oracle::true_answer(q));
+        let plain = Oracle::new("magic");
+        assert_eq!(magic.answer(&in_user), plain.answer(&in_user));
     }
 }

@@ -99,6 +99,20 @@ impl Evaluate {
         &self.devset
     }
 
+    /// The same evaluation on another dataset (DSPy's `evaluate(program, devset=...)`).
+    ///
+    /// ```
+    /// use dspy_core::evaluate::Evaluate;
+    /// use dspy_core::example::Example;
+    /// let full = Evaluate::new(vec![Example::new(); 10]).num_threads(4);
+    /// let batch = full.clone().with_devset(vec![Example::new(); 3]);
+    /// assert_eq!(batch.devset().len(), 3);
+    /// ```
+    pub fn with_devset(mut self, devset: Vec<Example>) -> Evaluate {
+        self.devset = devset;
+        self
+    }
+
     /// Keeps each row's example and prediction (the default). With `false` the rows keep only
     /// their score and error (example and prediction left empty), so a very large evaluation
     /// holds a few dozen bytes per example.
