@@ -17,7 +17,6 @@
 //! What differs: randomness comes from [`PyRandom`] (CPython's generator, used for all optimizer
 //! randomness here), not numpy's, so the asks are not bit-for-bit Optuna's; the algorithm is.
 //! A NaN value ranks below every other value (Optuna would have failed such a trial).
-#![allow(dead_code)] // used by MIPROv2 (in progress)
 
 use crate::random::PyRandom;
 
@@ -99,6 +98,7 @@ impl TpeSampler {
     }
 
     /// Trials told so far, in order.
+    #[cfg(test)]
     pub(crate) fn trials(&self) -> &[TpeTrial] {
         &self.trials
     }
