@@ -1,5 +1,5 @@
 //! Optimizers (DSPy's teleprompters): they return a copy of a program whose predictors got
-//! better demos, chosen from a training set.
+//! better demos or instructions, chosen against a metric on a training set.
 //!
 //! - [`LabeledFewShot`]: `k` labeled training examples as demos.
 //! - [`BootstrapFewShot`]: runs a teacher on the training set and keeps the traces of runs the
@@ -7,6 +7,10 @@
 //! - [`BootstrapFewShotWithRandomSearch`]: zero-shot, labeled-only, plain bootstrap and random
 //!   shuffled bootstraps, each scored on a validation set; keeps the best.
 //! - [`Ensemble`]: one program that runs several and reduces their answers (e.g. [`majority`]).
+//! - [`mipro::MiproV2`]: DSPy's MIPROv2, a TPE search over LM-written instructions and
+//!   bootstrapped demo sets per predictor.
+//! - [`Copro`]: DSPy's COPRO, coordinate ascent over each predictor's instruction and prefix.
+//! - [`propose`]: the instruction proposer both rely on (DSPy's `GroundedProposer`).
 //! - [`metrics`]: DSPy's answer metrics (`answer_exact_match`, token F1, passage match).
 //!
 //! Every optimizer implements [`Optimizer`] for any `Module + Clone` program, never changes the

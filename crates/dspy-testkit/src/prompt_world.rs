@@ -51,8 +51,11 @@ const RESPOND: &str = "Respond with the corresponding output fields";
 
 /// The deterministic prompt model: answers every output field a DSPy chat prompt asks for with
 /// a value drawn by SHA-256 from the salt, the messages, the field name and the completion
-/// index (see the [module docs](self) for the exact rule); the same rule as the Python twin in
-/// `scripts/record_instruction_fixtures.py`.
+/// index: the output fields are those the last message asks for after its last "Respond with
+/// the corresponding output fields" sentence (else `answer`), and each value is picked from a
+/// fixed list per field name by the first eight bytes of the SHA-256 of the salt, every message
+/// (`0x00`, role, `0x00`, content), `0x00`, the field name, `0x00` and the index in decimal. The
+/// same rule as the Python twin in `scripts/record_instruction_fixtures.py`.
 #[derive(Debug, Clone)]
 pub struct PromptWorld {
     salt: String,
