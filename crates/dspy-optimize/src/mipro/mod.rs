@@ -141,7 +141,7 @@ pub struct MiproV2 {
     pub minibatch_size: usize,
     /// Minibatch trials between full evaluations (DSPy default 5).
     pub minibatch_full_eval_steps: usize,
-    /// Demo sets built at once (default 4).
+    /// Demo sets built at once (default 8).
     pub candidate_concurrency: usize,
     /// Show a progress bar over trials.
     pub display_progress: bool,
@@ -195,12 +195,18 @@ impl MiproV2 {
             minibatch: true,
             minibatch_size: 35,
             minibatch_full_eval_steps: 5,
-            candidate_concurrency: 4,
+            candidate_concurrency: 8,
             display_progress: false,
         }
     }
 
     crate::bootstrap::bootstrap_setters!(bootstrap; no seed);
+
+    /// Sets how many demo sets are built at once.
+    pub fn candidate_concurrency(mut self, n: usize) -> Self {
+        self.candidate_concurrency = n.max(1);
+        self
+    }
 
     /// Sets the LM that writes instructions.
     pub fn prompt_lm(mut self, lm: SharedLm) -> Self {
@@ -404,19 +410,23 @@ impl Optimizer for MiproV2 {
                 template.max_labeled_demos = 0;
             }
             let program = student.clone();
-            let sets = self
-                .with_task_lm(demo_sets::demo_sets(
+            // The data-set summary (step 2's first part) needs neither the demo sets nor the
+            // random generator, so it runs while they are built (DSPy runs it after).
+            let (sets, summary) = futures_util::future::join(
+                self.with_task_lm(demo_sets::demo_sets(
                     &program,
                     &trainset,
                     budget.demo_sets,
                     &template,
                     &mut rng,
                     self.candidate_concurrency,
-                ))
-                .await?;
+                )),
+                self.proposer.summarize(&trainset, &prompt_lm),
+            )
+            .await;
+            let sets = sets?;
 
             // Step 2: instructions; candidate 0 is each predictor's own.
-            let summary = self.proposer.summarize(&trainset, &prompt_lm).await;
             let proposals = self
                 .proposer
                 .propose(
