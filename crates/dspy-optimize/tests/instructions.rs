@@ -7,7 +7,6 @@
 use std::sync::Arc;
 
 use dspy_adapters::Values;
-use dspy_core::evaluate::metric_fn;
 use dspy_core::example::{Example, Prediction};
 use dspy_core::lm::{BoxFuture, SharedLm};
 use dspy_core::predict::Predict;
@@ -15,23 +14,17 @@ use dspy_core::{settings, Error, Evaluate, Module};
 use dspy_optimize::mipro::{Auto, MiproV2};
 use dspy_optimize::{BootstrapFewShot, Copro, OptimizeError, Optimizer};
 use dspy_testkit::{Oracle, PromptWorld};
+mod support;
+use support::recorded::{exact_answer, qa_examples};
+
 use serde_json::Value;
 
 fn rows() -> Vec<Example> {
-    let rows: Vec<Value> =
-        serde_json::from_str(include_str!("data/instruction_qa.json")).expect("data set is JSON");
-    rows.iter()
-        .map(|r| {
-            Example::new()
-                .with("question", r["question"].clone())
-                .with("answer", r["answer"].clone())
-                .with_inputs(["question"])
-        })
-        .collect()
+    qa_examples(include_str!("data/instruction_qa.json"))
 }
 
 fn exact() -> impl dspy_core::Metric + Clone + 'static {
-    metric_fn(|ex: &Example, pred: &Prediction| ex.get("answer") == pred.get("answer"))
+    exact_answer()
 }
 
 fn task_lm() -> SharedLm {

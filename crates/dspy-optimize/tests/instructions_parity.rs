@@ -11,7 +11,6 @@
 
 use std::sync::Arc;
 
-use dspy_core::evaluate::metric_fn;
 use dspy_core::example::Example;
 use dspy_core::lm::{LmRequest, SharedLm};
 use dspy_core::predict::Predict;
@@ -19,33 +18,21 @@ use dspy_core::{settings, Module};
 use dspy_optimize::mipro::{Auto, MiproV2};
 use dspy_optimize::{Copro, Optimizer};
 use dspy_testkit::{Oracle, PromptWorld, ScriptedLm};
+mod support;
+use support::recorded::{exact_answer, qa_examples};
+
 use serde_json::{json, Value};
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/instructions");
-
 fn fixture(name: &str) -> Value {
-    let path = format!("{FIXTURES}/{name}.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let value: Value = serde_json::from_str(&text).expect("fixture is JSON");
-    assert_eq!(value["dspy_version"], "3.4.1", "{path}");
-    value
+    support::recorded::fixture("instructions", name)
 }
 
 fn rows() -> Vec<Example> {
-    let rows: Vec<Value> =
-        serde_json::from_str(include_str!("data/instruction_qa.json")).expect("data set is JSON");
-    rows.iter()
-        .map(|r| {
-            Example::new()
-                .with("question", r["question"].clone())
-                .with("answer", r["answer"].clone())
-                .with_inputs(["question"])
-        })
-        .collect()
+    qa_examples(include_str!("data/instruction_qa.json"))
 }
 
 fn exact() -> impl dspy_core::Metric + Clone + 'static {
-    metric_fn(|ex: &Example, pred: &dspy_core::Prediction| ex.get("answer") == pred.get("answer"))
+    exact_answer()
 }
 
 /// The task and prompt LMs of a recorded world.

@@ -10,7 +10,6 @@
 
 use std::sync::Arc;
 
-use dspy_core::evaluate::metric_fn;
 use dspy_core::example::Example;
 use dspy_core::lm::{BoxFuture, LanguageModel, LmError, LmRequest, LmResponse};
 use dspy_core::predict::Predict;
@@ -22,29 +21,17 @@ use dspy_optimize::{
 use dspy_testkit::{Oracle, ScriptedLm};
 use serde_json::Value;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/parity");
+mod support;
+use support::recorded::{exact_answer, qa_examples};
+
 const WORLDS: [&str; 2] = ["world-a", "world-b"];
 
 fn fixture(name: &str) -> Value {
-    let path = format!("{FIXTURES}/{name}.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let value: Value = serde_json::from_str(&text).expect("fixture is JSON");
-    assert_eq!(value["dspy_version"], "3.4.1", "{path}");
-    value
+    support::recorded::fixture("parity", name)
 }
 
 fn data() -> (Vec<Example>, Vec<Example>) {
-    let rows: Vec<Value> =
-        serde_json::from_str(include_str!("data/parity_qa.json")).expect("data set is JSON");
-    let examples: Vec<Example> = rows
-        .iter()
-        .map(|r| {
-            Example::new()
-                .with("question", r["question"].clone())
-                .with("answer", r["answer"].clone())
-                .with_inputs(["question"])
-        })
-        .collect();
+    let examples = qa_examples(include_str!("data/parity_qa.json"));
     (examples[..24].to_vec(), examples[24..].to_vec())
 }
 
@@ -53,7 +40,7 @@ fn student() -> Predict {
 }
 
 fn exact() -> impl dspy_core::Metric + Clone + 'static {
-    metric_fn(|ex: &Example, pred: &dspy_core::Prediction| ex.get("answer") == pred.get("answer"))
+    exact_answer()
 }
 
 /// The oracle behind one task switch per call, as a real LM is: calls that run concurrently

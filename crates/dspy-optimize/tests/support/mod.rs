@@ -5,6 +5,8 @@
 
 #![allow(dead_code)]
 
+pub mod recorded;
+
 use std::sync::Arc;
 
 use dspy_core::adapters::Role;
