@@ -43,6 +43,7 @@ mod completion;
 pub mod fuzz;
 mod oracle;
 mod probe;
+mod roll;
 mod prompt_world;
 mod scripted;
 #[cfg(feature = "server")]

@@ -94,18 +94,7 @@ impl Oracle {
 
     /// The oracle's answer to these messages: the right one or [`Oracle::WRONG`].
     pub fn answer(&self, messages: &[Message]) -> String {
-        let mut hash = Sha256::new();
-        hash.update(self.salt.as_bytes());
-        for m in messages {
-            hash.update([0u8]);
-            hash.update(m.role.as_str().as_bytes());
-            hash.update([0u8]);
-            hash.update(m.content.as_bytes());
-        }
-        let digest = hash.finalize();
-        let mut first = [0u8; 8];
-        first.copy_from_slice(&digest[..8]);
-        let roll = u64::from_le_bytes(first) % 1000;
+        let roll = crate::roll::first_u64(crate::roll::prompt_hash(&self.salt, messages)) % 1000;
         let demos = messages
             .iter()
             .take(messages.len().saturating_sub(1))

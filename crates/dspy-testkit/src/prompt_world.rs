@@ -42,7 +42,7 @@
 
 use dspy_core::adapters::Message;
 use dspy_core::lm::{Choice, LmError, LmRequest, LmResponse, Usage};
-use sha2::{Digest, Sha256};
+use sha2::Digest;
 
 use crate::{chat_completion, tokens, ScriptedLm, DEFAULT_MODEL};
 
@@ -120,22 +120,12 @@ impl PromptWorld {
 
     /// The value of one output field.
     fn value(&self, messages: &[Message], name: &str, index: usize) -> String {
-        let mut hash = Sha256::new();
-        hash.update(self.salt.as_bytes());
-        for m in messages {
-            hash.update([0u8]);
-            hash.update(m.role.as_str().as_bytes());
-            hash.update([0u8]);
-            hash.update(m.content.as_bytes());
-        }
+        let mut hash = crate::roll::prompt_hash(&self.salt, messages);
         hash.update([0u8]);
         hash.update(name.as_bytes());
         hash.update([0u8]);
         hash.update(index.to_string().as_bytes());
-        let digest = hash.finalize();
-        let mut first = [0u8; 8];
-        first.copy_from_slice(&digest[..8]);
-        let pick = u64::from_le_bytes(first);
+        let pick = crate::roll::first_u64(hash);
         let choices: &[&str] = match name {
             "observations" => &[
                 "The questions ask for the code of a colored item.",
