@@ -43,8 +43,8 @@ mod completion;
 pub mod fuzz;
 mod oracle;
 mod probe;
-mod roll;
 mod prompt_world;
+mod roll;
 mod scripted;
 #[cfg(feature = "server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
