@@ -44,9 +44,11 @@ pub mod layer;
 pub mod lm;
 pub mod module;
 pub mod predict;
+pub mod react;
 pub mod settings;
 pub mod signature;
 pub mod state;
+pub mod tool;
 pub mod trace;
 pub mod typed;
 

@@ -59,7 +59,7 @@ impl<'a> Entry<'a> {
 }
 
 /// The per-adapter pieces of a prompt.
-pub(super) trait Style {
+pub(crate) trait Style {
     /// The system message, computed once per spec.
     fn system_message<'s>(&self, spec: &'s SignatureSpec) -> &'s str;
 
@@ -184,6 +184,15 @@ pub(super) fn lookup<'v>(values: &'v Values, name: &str) -> Option<&'v Value> {
     } else {
         values.get(name)
     }
+}
+
+/// DSPy's `format_user_message_content(signature, values)` with no prefix and no reminder.
+pub(crate) fn user_message_content(
+    style: &impl Style,
+    spec: &SignatureSpec,
+    values: &Values,
+) -> String {
+    user_message(style, spec, values, "", None, false)
 }
 
 /// DSPy's `format_user_message_content`: `prefix`, the input fields present in `values` (except

@@ -72,6 +72,26 @@ pub trait Adapter: Send + Sync + fmt::Debug {
     /// Reads the output fields out of a completion, converting each to its field's type.
     fn parse(&self, spec: &SignatureSpec, completion: &str) -> Result<Values, ParseError>;
 
+    /// The input fields of `spec` present in `inputs`, as a user message shows them, without
+    /// the output reminder (DSPy's `format_user_message_content`). `ReAct` formats its
+    /// trajectory with it. Default: the Chat adapter's `[[ ## name ## ]]` sections.
+    ///
+    /// ```
+    /// use dspy_adapters::{Adapter, ChatAdapter, SignatureSpec, Values};
+    /// let spec = SignatureSpec::parse("thought_0, observation_0 -> x").unwrap();
+    /// let inputs = Values::from_iter([
+    ///     ("thought_0".to_string(), "Look it up.".into()),
+    ///     ("observation_0".to_string(), serde_json::json!(["a", "b"])),
+    /// ]);
+    /// assert_eq!(
+    ///     ChatAdapter.format_user_message_content(&spec, &inputs),
+    ///     "[[ ## thought_0 ## ]]\nLook it up.\n\n[[ ## observation_0 ## ]]\n[1] «a»\n[2] «b»"
+    /// );
+    /// ```
+    fn format_user_message_content(&self, spec: &SignatureSpec, inputs: &Values) -> String {
+        layout::user_message_content(&ChatAdapter, spec, inputs)
+    }
+
     /// Whether a completion this adapter cannot parse is retried with the JSON adapter
     /// (DSPy's fallback of `ChatAdapter` and `XMLAdapter`). Default: every kind but JSON.
     fn json_fallback(&self) -> bool {

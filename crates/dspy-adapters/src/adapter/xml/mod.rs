@@ -23,4 +23,8 @@ impl Adapter for XmlAdapter {
     fn parse(&self, spec: &SignatureSpec, completion: &str) -> Result<Values, ParseError> {
         super::parse::parse_xml(spec, completion)
     }
+
+    fn format_user_message_content(&self, spec: &SignatureSpec, inputs: &Values) -> String {
+        super::layout::user_message_content(self, spec, inputs)
+    }
 }
