@@ -303,6 +303,7 @@ pub mod __private {
     pub use crate::lm::BoxFuture;
     pub use crate::module::{Module, ModuleField, ModuleInput};
     pub use crate::predict::Predict;
+    pub use crate::tool::Tool;
     pub use crate::Error;
 
     /// `#[module]`: the typed input of the struct's `forward`, read from `values`.

@@ -1,4 +1,4 @@
-//! Macros for DSPy in Rust: `#[derive(Signature)]` and `#[module]`.
+//! Macros for DSPy in Rust: `#[derive(Signature)]`, `#[module]` and `#[tool]`.
 //!
 //! Use them through the `dspy` crate (`dspy::Signature`, on by default with its `derive`
 //! feature). This crate depends on `syn`, `quote` and `proc-macro2` only; the code it
@@ -156,4 +156,53 @@ pub fn derive_signature(input: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn module(args: TokenStream, input: TokenStream) -> TokenStream {
     expand::module::expand(args.into(), input.into()).into()
+}
+
+/// Makes a function a tool for agents (`ReAct`): keeps the function and adds `<name>_tool()`,
+/// which returns a `Tool` named after the function, described by its doc comment, whose
+/// arguments are its parameters.
+///
+/// ```
+/// use dspy::tool;
+///
+/// /// Add two integers.
+/// #[tool]
+/// fn add(a: i64, b: i64) -> i64 {
+///     a + b
+/// }
+///
+/// /// Look up the country of a city.
+/// #[tool(name = "lookup")]
+/// async fn country_of(city: String) -> Result<String, String> {
+///     match city.as_str() {
+///         "Paris" => Ok("France".into()),
+///         _ => Err(format!("no entry for {city}")),
+///     }
+/// }
+///
+/// assert_eq!(
+///     add_tool().to_string(),
+///     "add, whose description is <desc>Add two integers.</desc>. It takes arguments \
+///      {'a': {'type': 'integer'}, 'b': {'type': 'integer'}}."
+/// );
+/// assert_eq!(country_of_tool().tool_name(), "lookup");
+/// assert_eq!(add(2, 3), 5); // the function is unchanged
+/// ```
+///
+/// Each parameter is an argument: its name is the parameter's, its JSON schema pydantic's for
+/// its type (the type implements `serde::Deserialize` and `schemars::JsonSchema`); an `Option`
+/// parameter may be left out (`None`). The function may be `async`, and may return any
+/// `serde::Serialize` value or a `Result` whose error (any `Display`) the agent shows the model.
+///
+/// # Arguments
+///
+/// `name = "..."` names the tool (default: the function's name); `crate = path` names the
+/// runtime crate when it is not `::dspy`.
+///
+/// # Rules checked at compile time
+///
+/// * A free function (no `self`), not generic, each parameter a plain name.
+#[proc_macro_attribute]
+pub fn tool(args: TokenStream, input: TokenStream) -> TokenStream {
+    expand::tool::expand(args.into(), input.into()).into()
 }

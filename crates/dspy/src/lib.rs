@@ -80,6 +80,16 @@ pub use dspy_macros::Signature;
 #[doc(inline)]
 pub use dspy_macros::module;
 
+#[cfg(feature = "derive")]
+#[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
+#[doc(inline)]
+pub use dspy_macros::tool;
+
+#[doc(inline)]
+pub use dspy_core::react::ReAct;
+#[doc(inline)]
+pub use dspy_core::tool::Tool;
+
 #[doc(inline)]
 pub use dspy_core::module::{Module, ModuleExt};
 #[doc(inline)]
@@ -100,7 +110,9 @@ pub mod prelude {
     pub use dspy_core::module::{Module, ModuleExt};
     pub use dspy_core::signature::Signature;
     pub use dspy_core::typed::{ChainOfThought, Predict, WithReasoning};
+    pub use dspy_core::react::ReAct;
+    pub use dspy_core::tool::Tool;
     pub use dspy_core::{Error, Example, Prediction};
     #[cfg(feature = "derive")]
-    pub use dspy_macros::{module, Signature};
+    pub use dspy_macros::{module, tool, Signature};
 }

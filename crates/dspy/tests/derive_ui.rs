@@ -1,5 +1,5 @@
-//! Compile tests for `#[derive(Signature)]` and `#[module]`: `ui/{signature,module}/pass/*.rs`
-//! must build and run, `ui/{signature,module}/fail/*.rs` must fail with the errors in their
+//! Compile tests for `#[derive(Signature)]`, `#[module]` and `#[tool]`: `ui/{signature,module,tool}/pass/*.rs`
+//! must build and run, `ui/{signature,module,tool}/fail/*.rs` must fail with the errors in their
 //! `.stderr` files. They run on every compiler, in one of two modes:
 //!
 //! - **Exact**, on the pinned stable toolchain (1.95): trybuild compares the whole `.stderr`,
@@ -26,6 +26,11 @@ fn signature_ui() {
 #[test]
 fn module_ui() {
     ui("module");
+}
+
+#[test]
+fn tool_ui() {
+    ui("tool");
 }
 
 /// Whether this is the compiler the `.stderr` files were written with.

@@ -2,3 +2,4 @@
 
 pub(crate) mod module;
 pub(crate) mod signature;
+pub(crate) mod tool;
