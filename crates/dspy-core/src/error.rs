@@ -91,6 +91,74 @@ pub enum Error {
         /// What finished before the stop, when an evaluation stopped: its rows (in dataset
         /// order, the examples still running or never started missing) and their mean score.
         partial: Option<Box<crate::evaluate::EvaluationResult>>,
+        /// What finished before the stop, when a [`Parallel`](crate::compose::Parallel) run
+        /// stopped: one entry per item in input order, `Some` for each item that succeeded.
+        predictions: Option<Box<[Option<crate::example::Prediction>]>>,
+    },
+    /// Every attempt of a [`BestOfN`](crate::compose::BestOfN) or
+    /// [`Refine`](crate::compose::Refine) failed within its failure budget (or there were no
+    /// attempts), so there is no prediction to return. DSPy returns `None` here.
+    ///
+    /// ```
+    /// use dspy_core::compose::BestOfN;
+    /// use dspy_core::predict::Predict;
+    /// use dspy_core::{lm::LmError, module::Module, Error};
+    /// use dspy_testkit::ScriptedLm;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let down = || Err(LmError::config("the server is down"));
+    /// let qa = Predict::parse("question -> answer").unwrap()
+    ///     .with_lm(std::sync::Arc::new(ScriptedLm::from_results([down(), down()])));
+    /// let best = BestOfN::new(qa, 2, |_: &_, _: &_| 1.0, 1.0).fail_count(2);
+    /// let inputs = [("question".to_string(), "2 + 2?".into())].into_iter().collect();
+    /// let err = best.forward(inputs).await.unwrap_err();
+    /// assert!(matches!(err, Error::AllAttemptsFailed { attempts: 2, .. }), "{err}");
+    /// # });
+    /// ```
+    #[error("{}", attempts_failed(*attempts, last.as_deref()))]
+    AllAttemptsFailed {
+        /// The attempts made.
+        attempts: usize,
+        /// The last attempt's error, if an attempt failed.
+        last: Option<Box<Error>>,
+    },
+    /// [`MultiChainComparison`](crate::compose::MultiChainComparison) got a different number of
+    /// completions than the `M` it was built for.
+    ///
+    /// ```
+    /// use dspy_core::compose::MultiChainComparison;
+    /// use dspy_core::Error;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let mcc = MultiChainComparison::parse("question -> answer", 3).unwrap();
+    /// let err = mcc.compare(&[], Default::default()).await.unwrap_err();
+    /// assert!(matches!(err, Error::WrongAttemptCount { expected: 3, got: 0 }), "{err}");
+    /// # });
+    /// ```
+    #[error("MultiChainComparison was built for M = {expected} attempts but got {got} completions; build it with M = {got} or pass {expected} completions")]
+    WrongAttemptCount {
+        /// The `M` it was built for.
+        expected: usize,
+        /// The completions it got.
+        got: usize,
+    },
+    /// A completion given to [`MultiChainComparison`](crate::compose::MultiChainComparison)
+    /// lacks a field it reads, or its signature has no output field to compare.
+    ///
+    /// ```
+    /// use dspy_core::compose::MultiChainComparison;
+    /// use dspy_core::{adapters::Values, Error};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let mcc = MultiChainComparison::parse("question -> answer", 1).unwrap();
+    /// let completion: Values = [("answer".to_string(), "4".into())].into_iter().collect();
+    /// let err = mcc.compare(&[completion], Default::default()).await.unwrap_err();
+    /// assert!(matches!(&err, Error::MissingCompletionField { index: 0, field } if field == "rationale"), "{err}");
+    /// # });
+    /// ```
+    #[error("completion {index} has no `{field}` field; MultiChainComparison reads each completion's reasoning (`rationale` or `reasoning`) and its last output field, so pass the completions of a ChainOfThought over the same signature")]
+    MissingCompletionField {
+        /// Which completion (0-based).
+        index: usize,
+        /// The field it lacks.
+        field: String,
     },
     /// An optimizer was given programs or data it cannot work with. Optimizers live in their
     /// own crate (`dspy-optimize`), whose `OptimizeError` converts into this variant with `?`;
@@ -114,6 +182,19 @@ pub enum Error {
 impl From<ParseError> for Error {
     fn from(e: ParseError) -> Error {
         Error::Parse(Box::new(e))
+    }
+}
+
+/// The message of [`Error::AllAttemptsFailed`].
+fn attempts_failed(attempts: usize, last: Option<&Error>) -> String {
+    match (attempts, last) {
+        (0, _) => "no attempt was made (N is 0); build BestOfN or Refine with N of at least 1".to_string(),
+        (n, Some(last)) => format!(
+            "all {n} attempts failed or scored NaN, so there is no prediction to return; last error: {last}; check the LM and the program, or allow more attempts (N)"
+        ),
+        (n, None) => format!(
+            "none of the {n} attempts got a reward above -infinity (NaN rewards?), so there is no prediction to return; make the reward function return a number"
+        ),
     }
 }
 

@@ -15,6 +15,8 @@
 //! - [`settings`]: the default LM and adapter, global or scoped.
 //! - [`trace`]: records of predictor calls, for optimizers.
 //! - [`evaluate`]: [`Evaluate`] a program on a dataset with a metric.
+//! - [`compose`]: composite modules: [`BestOfN`], [`Refine`], `MultiChainComparison`,
+//!   `majority`, [`Parallel`].
 //! - [`state`]: DSPy's saved-program JSON format.
 //!
 //! ## Features
@@ -37,6 +39,7 @@
 pub use dspy_adapters as adapters;
 
 pub mod client;
+pub mod compose;
 mod error;
 pub mod evaluate;
 pub mod example;
@@ -55,6 +58,8 @@ pub mod typed;
 #[doc(hidden)]
 pub use signature::__private;
 
+#[doc(inline)]
+pub use compose::{BestOfN, Parallel, Refine};
 #[doc(inline)]
 pub use error::Error;
 #[doc(inline)]

@@ -10,12 +10,11 @@ use sha2::{Digest, Sha256};
 
 use super::labeled::LabeledFewShot;
 use super::random::PyRandom;
-use super::rollout::RolloutLm;
 use super::teacher::Teacher;
 use super::{reset_copy, CompileReport, Compiled, OptimizeError, Optimizer};
 use dspy_core::evaluate::Metric;
 use dspy_core::example::Example;
-use dspy_core::lm::{BoxFuture, SharedLm};
+use dspy_core::lm::{BoxFuture, RolloutLm, SharedLm};
 use dspy_core::module::Module;
 use dspy_core::predict::PredictorId;
 use dspy_core::{settings, trace, Error};
@@ -309,6 +308,7 @@ impl BootstrapFewShot {
                             max_errors,
                             last: Box::new(error),
                             partial: None,
+                            predictions: None,
                         });
                     }
                     tracing::error!(example = i, %error, "bootstrapping an example failed");

@@ -7,7 +7,6 @@ use futures_util::future::join_all;
 
 use dspy_adapters::Values;
 
-use super::metrics::normalize_text;
 use super::random::PyRandom;
 use super::OptimizeError;
 use dspy_core::example::Prediction;
@@ -16,60 +15,7 @@ use dspy_core::module::{naming, Module};
 use dspy_core::predict::Predict;
 use dspy_core::Error;
 
-/// Turns the predictions of an ensemble's programs into one.
-pub type Reduce = Arc<dyn Fn(Vec<Prediction>) -> Result<Prediction, Error> + Send + Sync>;
-
-/// DSPy's `majority` as a [`Reduce`]: the prediction whose `field`, normalized with
-/// [`normalize_text`], is the most common (ties go to the earliest program).
-///
-/// ```
-/// use dspy_core::example::Prediction;
-/// use dspy_optimize::majority;
-/// use serde_json::json;
-///
-/// let p = |a: &str| Prediction::new(json!({"answer": a}).as_object().unwrap().clone());
-/// let vote = majority("answer");
-/// let winner = vote(vec![p("Paris"), p("Lyon"), p("paris.")]).unwrap();
-/// assert_eq!(winner.get_str("answer"), Some("Paris"));
-/// ```
-pub fn majority(field: impl Into<String>) -> Reduce {
-    let field = field.into();
-    Arc::new(move |predictions: Vec<Prediction>| {
-        let key = |p: &Prediction| -> Option<String> {
-            let text = match p.get(&field)? {
-                serde_json::Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            let norm = normalize_text(&text);
-            (!norm.is_empty()).then_some(norm)
-        };
-        let mut counts: Vec<(String, usize)> = Vec::new();
-        for p in &predictions {
-            if let Some(k) = key(p) {
-                match counts.iter_mut().find(|(c, _)| *c == k) {
-                    Some((_, n)) => *n += 1,
-                    None => counts.push((k, 1)),
-                }
-            }
-        }
-        let mut winner: Option<&(String, usize)> = None;
-        for c in &counts {
-            winner = match winner {
-                Some(w) if w.1 >= c.1 => Some(w),
-                _ => Some(c),
-            };
-        }
-        let chosen = match winner {
-            Some((k, _)) => predictions
-                .iter()
-                .position(|p| key(p).as_deref() == Some(k.as_str())),
-            None => (!predictions.is_empty()).then_some(0),
-        };
-        chosen
-            .and_then(|i| predictions.into_iter().nth(i))
-            .ok_or_else(|| Error::custom(format!("majority: no prediction has `{field}`")))
-    })
-}
+pub use dspy_core::compose::{majority, Reduce};
 
 /// DSPy's `Ensemble(reduce_fn, size)`: [`compile`](Ensemble::compile) turns programs into one
 /// [`EnsembleProgram`] that runs them all (or a random `size` of them per call) concurrently on

@@ -54,7 +54,6 @@ pub mod propose;
 pub mod random;
 mod random_search;
 mod report;
-mod rollout;
 mod teacher;
 mod tpe;
 

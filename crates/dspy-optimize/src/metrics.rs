@@ -19,20 +19,7 @@ use serde_json::Value;
 
 use dspy_core::example::{Example, Prediction};
 
-/// DSPy's `normalize_text`: lowercase, drop ASCII punctuation, drop the articles "a", "an",
-/// "the", collapse whitespace. (DSPy also applies Unicode NFD first; this does not.)
-pub fn normalize_text(s: &str) -> String {
-    let lower = s.to_lowercase();
-    let no_punct: String = lower
-        .chars()
-        .filter(|c| !c.is_ascii_punctuation())
-        .collect();
-    no_punct
-        .split_whitespace()
-        .filter(|w| !matches!(*w, "a" | "an" | "the"))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
+pub use dspy_core::compose::normalize_text;
 
 /// DSPy's `em_score`: equal after [`normalize_text`].
 pub fn em_score(prediction: &str, ground_truth: &str) -> bool {

@@ -180,6 +180,7 @@ impl Evaluate {
                             max_errors,
                             last: Box::new(error),
                             partial: Some(Box::new(EvaluationResult::of(finished))),
+                            predictions: None,
                         });
                     }
                     let text = error.to_string();

@@ -8,6 +8,7 @@ mod error;
 pub(crate) mod params;
 mod request;
 mod response;
+mod rollout;
 
 use std::fmt;
 use std::future::Future;
@@ -20,6 +21,7 @@ pub use error::{LmError, ResponseLimit};
 pub use params::GenerationParams;
 pub use request::{CacheMode, LmRequest, ResponseFormat, ToolSpec};
 pub use response::{Choice, FinishReason, LmResponse, ToolCall, Usage};
+pub use rollout::RolloutLm;
 
 /// A boxed, sendable future, as [`LanguageModel::call`] returns.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

@@ -17,9 +17,8 @@ use futures_util::stream::{self, StreamExt};
 use serde_json::Value;
 
 use crate::random::PyRandom;
-use crate::rollout::RolloutLm;
 use dspy_core::example::Example;
-use dspy_core::lm::SharedLm;
+use dspy_core::lm::{RolloutLm, SharedLm};
 use dspy_core::module::Module;
 use dspy_core::predict::Predict;
 use dspy_core::{settings, Error};
