@@ -108,10 +108,10 @@ pub mod prelude {
         SignatureSpec, Values, XmlAdapter,
     };
     pub use dspy_core::module::{Module, ModuleExt};
-    pub use dspy_core::signature::Signature;
-    pub use dspy_core::typed::{ChainOfThought, Predict, WithReasoning};
     pub use dspy_core::react::ReAct;
+    pub use dspy_core::signature::Signature;
     pub use dspy_core::tool::Tool;
+    pub use dspy_core::typed::{ChainOfThought, Predict, WithReasoning};
     pub use dspy_core::{Error, Example, Prediction};
     #[cfg(feature = "derive")]
     pub use dspy_macros::{module, tool, Signature};
