@@ -82,6 +82,37 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     )
     .max_iters(6);
     agent.set_lm(lm);
+    // One worked example per predictor shows a small model the format of a step.
+    let demo_trajectory = "[[ ## thought_0 ## ]]\nI need facts about Italy.\n\n[[ ## tool_name_0 ## ]]\ncountry_facts\n\n[[ ## tool_args_0 ## ]]\n{\"country\": \"Italy\"}\n\n[[ ## observation_0 ## ]]\n{\"country\": \"Italy\", \"capital\": \"Rome\", \"population_millions\": 58.9}";
+    let demo = |extra: &[(&str, serde_json::Value)]| {
+        let mut d = Example::new().with("question", "What is the capital of Italy?");
+        for (k, v) in extra {
+            d = d.with(*k, v.clone());
+        }
+        d
+    };
+    agent.react_mut().set_demos(vec![
+        demo(&[
+            ("trajectory", "".into()),
+            ("next_thought", "I need facts about Italy.".into()),
+            ("next_tool_name", "country_facts".into()),
+            ("next_tool_args", serde_json::json!({"country": "Italy"})),
+        ]),
+        demo(&[
+            ("trajectory", demo_trajectory.into()),
+            ("next_thought", "The table says the capital is Rome.".into()),
+            ("next_tool_name", "finish".into()),
+            ("next_tool_args", serde_json::json!({})),
+        ]),
+    ]);
+    agent.extract_mut().predict_mut().set_demos(vec![demo(&[
+        ("trajectory", demo_trajectory.into()),
+        (
+            "reasoning",
+            "The lookup gave Rome as the capital of Italy.".into(),
+        ),
+        ("answer", "Rome".into()),
+    ])]);
     for (_, p) in agent.named_predictors_mut() {
         p.config_mut().max_tokens = Some(256);
     }
