@@ -11,6 +11,20 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{json, Value};
 
+/// The keys of DSPy's saved programs, which random JSON draws often so it reaches deep paths.
+const SAVED_KEYS: &[&str] = &[
+    "traces",
+    "train",
+    "demos",
+    "signature",
+    "instructions",
+    "fields",
+    "prefix",
+    "description",
+    "lm",
+    "metadata",
+];
+
 fn any_json() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
@@ -18,45 +32,27 @@ fn any_json() -> impl Strategy<Value = Value> {
         any::<i64>().prop_map(Value::from),
         any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::from)),
         "\\PC{0,12}".prop_map(Value::from),
-        proptest::sample::select(vec![
-            "traces",
-            "train",
-            "demos",
-            "signature",
-            "instructions",
-            "fields",
-            "prefix",
-            "description",
-            "lm",
-            "metadata",
-            "${answer}",
-            "Answer:",
-            "augmented",
-        ])
-        .prop_map(Value::from),
+        proptest::sample::select([SAVED_KEYS, &["${answer}", "Answer:", "augmented"]].concat())
+            .prop_map(Value::from),
     ];
     leaf.prop_recursive(6, 64, 6, |inner| {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
             proptest::collection::vec(
                 (
-                    proptest::sample::select(vec![
-                        "traces",
-                        "train",
-                        "demos",
-                        "signature",
-                        "instructions",
-                        "fields",
-                        "prefix",
-                        "description",
-                        "lm",
-                        "metadata",
-                        "predict",
-                        "question",
-                        "answer",
-                        "reasoning",
-                        "extended_signature",
-                    ]),
+                    proptest::sample::select(
+                        [
+                            SAVED_KEYS,
+                            &[
+                                "predict",
+                                "question",
+                                "answer",
+                                "reasoning",
+                                "extended_signature"
+                            ],
+                        ]
+                        .concat()
+                    ),
                     inner
                 ),
                 0..6

@@ -299,6 +299,7 @@ impl Optimizer for BootstrapFewShotWithRandomSearch {
             drop(runs);
             progress.finish_and_clear();
 
+            // Every score NaN: no candidate beat another, so the first built is returned.
             let Some(best) = best.or(if candidates.is_empty() { None } else { Some(0) }) else {
                 return Err(last_error.unwrap_or_else(|| Error::custom("no candidate was built")));
             };
@@ -326,7 +327,8 @@ impl Optimizer for BootstrapFewShotWithRandomSearch {
 }
 
 /// Whether a candidate scoring `score` replaces the best so far (DSPy keeps the first of equal
-/// scores). A NaN score (a metric returning NaN) never wins, and any real score beats it.
+/// scores). A NaN score (a metric returning NaN) never beats a real one; when every score is
+/// NaN, the compile returns the first candidate built.
 fn beats(score: f64, best: Option<f64>) -> bool {
     match best {
         _ if score.is_nan() => false,

@@ -11,14 +11,13 @@
 use std::sync::Arc;
 
 use dspy_core::example::Example;
-use dspy_core::lm::{BoxFuture, LanguageModel, LmError, LmRequest, LmResponse};
 use dspy_core::predict::Predict;
 use dspy_core::{settings, Module};
 use dspy_optimize::{
     majority, BootstrapFewShot, BootstrapFewShotWithRandomSearch, Ensemble, LabeledFewShot,
     Optimizer,
 };
-use dspy_testkit::{Oracle, ScriptedLm};
+use dspy_testkit::{ConcurrencyProbe, Oracle};
 use serde_json::Value;
 
 mod support;
@@ -43,28 +42,12 @@ fn exact() -> impl dspy_core::Metric + Clone + 'static {
     exact_answer()
 }
 
-/// The oracle behind one task switch per call, as a real LM is: calls that run concurrently
-/// really overlap, so a call made ahead of DSPy's order would be counted.
-#[derive(Debug)]
-struct Yielding(Arc<ScriptedLm>);
-
-impl LanguageModel for Yielding {
-    fn call(&self, request: LmRequest) -> BoxFuture<'_, Result<LmResponse, LmError>> {
-        Box::pin(async move {
-            tokio::task::yield_now().await;
-            self.0.call(request).await
-        })
-    }
-
-    fn model(&self) -> &str {
-        self.0.model()
-    }
-}
-
 /// Runs `f` with the oracle of `salt` as the LM; returns its result and the LM's call count.
+/// The probe gives way to other tasks inside every call, as a real LM does, so calls that run
+/// concurrently really overlap and a call made ahead of DSPy's order would be counted.
 async fn in_world<T>(salt: &str, f: impl std::future::Future<Output = T>) -> (T, usize) {
     let lm = Arc::new(Oracle::new(salt).lm());
-    let shared: dspy_core::lm::SharedLm = Arc::new(Yielding(lm.clone()));
+    let shared: dspy_core::lm::SharedLm = ConcurrencyProbe::new(lm.clone());
     let out = settings::with_lm(shared, f).await;
     (out, lm.calls())
 }
