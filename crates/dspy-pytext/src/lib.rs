@@ -10,6 +10,7 @@
 //! | `str.splitlines()`         | [`splitlines`], [`splitlines_with_breaks`]        |
 //! | `str.expandtabs()`         | [`expand_tabs`]                                   |
 //! | `inspect.cleandoc()`       | [`cleandoc`]                                      |
+//! | `textwrap.dedent()`        | [`dedent`]                                        |
 //!
 //! ```
 //! assert_eq!(dspy_pytext::strip("\x1c answer \u{3000}"), "answer");
@@ -24,9 +25,11 @@
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
 mod cleandoc;
+mod dedent;
 mod lines;
 mod space;
 
 pub use cleandoc::{cleandoc, expand_tabs};
+pub use dedent::dedent;
 pub use lines::{splitlines, splitlines_with_breaks, SplitLines, SplitLinesWithBreaks};
 pub use space::{is_space, lstrip, rstrip, strip, strip_in_place};

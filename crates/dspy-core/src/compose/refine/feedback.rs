@@ -1,7 +1,6 @@
 //! DSPy's `OfferFeedback` signature and the inputs `Refine` gives it: `inspect_modules`'s
 //! description of the predictors, and the run as orjson-indented JSON.
 
-use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use serde_json::Value;
@@ -144,7 +143,7 @@ pub(crate) fn inspect_modules<M: Module + ?Sized>(program: &M) -> String {
     let mut output = vec![separator.clone()];
     for (name, predictor) in program.named_predictors() {
         let spec = predictor.signature();
-        let instructions = dedent(spec.instructions());
+        let instructions = dspy_pytext::dedent(spec.instructions());
         output.push(format!("Module {name}"));
         output.push("\n\tInput Fields:".to_string());
         output.push(indented(&field_descriptions(spec.inputs())));
@@ -189,57 +188,4 @@ fn field_descriptions(fields: &[FieldSpec]) -> String {
         })
         .collect();
     dspy_pytext::strip(&lines.join("\n")).to_string()
-}
-
-/// Python's `textwrap.dedent`: removes the longest common leading run of spaces and tabs from
-/// every line that is not blank; lines of only spaces and tabs become empty.
-fn dedent(text: &str) -> Cow<'_, str> {
-    let is_blank = |line: &str| !line.is_empty() && line.bytes().all(|b| b == b' ' || b == b'\t');
-    let mut margin: Option<&str> = None;
-    for line in text.split('\n') {
-        if line.is_empty() || is_blank(line) {
-            continue;
-        }
-        let indent = &line[..line.len() - line.trim_start_matches([' ', '\t']).len()];
-        margin = Some(match margin {
-            None => indent,
-            Some(m) => {
-                let common = m
-                    .bytes()
-                    .zip(indent.bytes())
-                    .take_while(|(a, b)| a == b)
-                    .count();
-                &m[..common]
-            }
-        });
-    }
-    let margin = margin.unwrap_or("");
-    if margin.is_empty() && !text.split('\n').any(is_blank) {
-        return Cow::Borrowed(text);
-    }
-    let lines: Vec<&str> = text
-        .split('\n')
-        .map(|line| {
-            if is_blank(line) {
-                ""
-            } else {
-                line.strip_prefix(margin).unwrap_or(line)
-            }
-        })
-        .collect();
-    Cow::Owned(lines.join("\n"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dedent_like_python() {
-        assert_eq!(dedent("  a\n    b\n  c"), "a\n  b\nc");
-        assert_eq!(dedent("a\n  b"), "a\n  b");
-        assert_eq!(dedent("  a\n   \n  b"), "a\n\nb");
-        assert_eq!(dedent("\t a\n\t b"), "a\nb");
-        assert_eq!(dedent("\ta\n  b"), "\ta\n  b");
-    }
 }
