@@ -23,11 +23,13 @@ mod error;
 mod message;
 pub mod render;
 pub mod signature;
+pub mod tools;
 pub mod value;
 
 #[doc(inline)]
 pub use adapter::{
-    Adapter, AdapterKind, ChatAdapter, IntoAdapter, JsonAdapter, SharedAdapter, Values, XmlAdapter,
+    Adapter, AdapterKind, ChatAdapter, FunctionCalling, IntoAdapter, JsonAdapter, SharedAdapter,
+    Values, XmlAdapter,
 };
 #[doc(inline)]
 pub use error::{ParseError, ParseErrorKind};
@@ -35,3 +37,4 @@ pub use error::{ParseError, ParseErrorKind};
 pub use message::{Message, Role};
 #[doc(inline)]
 pub use signature::{FieldRole, FieldSpec, FieldType, SignatureSpec};
+pub use tools::ToolCalls;

@@ -66,6 +66,10 @@ pub enum Error {
         "inputs have not been set for this example; use `example.with_inputs([...])` to set them"
     )]
     InputsNotSet,
+    /// A signature's tool fields do not fit native function calling: a `ToolCalls` output
+    /// without a tools input, or a tools value that is missing or not a tool.
+    #[error("{0}")]
+    FunctionCalling(String),
     /// A saved program could not be read or does not fit the program.
     #[error(transparent)]
     State(#[from] StateError),

@@ -398,6 +398,11 @@ impl LanguageModel for LocalLm {
     fn model(&self) -> &str {
         &self.name
     }
+
+    /// The embedded model has no tool-call format: tools are shown in the prompt instead.
+    fn supports_function_calling(&self) -> bool {
+        false
+    }
 }
 
 #[cfg(test)]

@@ -71,6 +71,10 @@ impl LanguageModel for ConcurrencyProbe {
     fn model(&self) -> &str {
         self.inner.model()
     }
+
+    fn supports_function_calling(&self) -> bool {
+        self.inner.supports_function_calling()
+    }
 }
 
 /// Pending once (waking itself at once), then ready: lets every other ready task run first.

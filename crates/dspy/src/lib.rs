@@ -88,7 +88,7 @@ pub use dspy_macros::tool;
 #[doc(inline)]
 pub use dspy_core::react::ReAct;
 #[doc(inline)]
-pub use dspy_core::tool::Tool;
+pub use dspy_core::tool::{Tool, ToolCalls};
 
 #[doc(inline)]
 pub use dspy_core::module::{Module, ModuleExt};
@@ -104,13 +104,13 @@ pub use dspy_core::__private;
 /// The traits and types every program names.
 pub mod prelude {
     pub use dspy_adapters::{
-        Adapter, AdapterKind, ChatAdapter, FieldSpec, FieldType, JsonAdapter, Message, ParseError,
-        SignatureSpec, Values, XmlAdapter,
+        Adapter, AdapterKind, ChatAdapter, FieldSpec, FieldType, FunctionCalling, JsonAdapter,
+        Message, ParseError, SignatureSpec, Values, XmlAdapter,
     };
     pub use dspy_core::module::{Module, ModuleExt};
     pub use dspy_core::react::ReAct;
     pub use dspy_core::signature::Signature;
-    pub use dspy_core::tool::Tool;
+    pub use dspy_core::tool::{Tool, ToolCalls};
     pub use dspy_core::typed::{ChainOfThought, Predict, WithReasoning};
     pub use dspy_core::{Error, Example, Prediction};
     #[cfg(feature = "derive")]

@@ -75,7 +75,9 @@ fn write_object<'a>(
         py_json::write_string(out, &field.name);
         out.push_str(": ");
         match entry(field) {
-            Entry::Value(v) => py_json::write_value(out, v, Some(2), 1),
+            Entry::Value(v) => {
+                py_json::write_value(out, &layout::presented(&field.ty, v), Some(2), 1)
+            }
             Entry::Text(text) => py_json::write_string(out, text),
         }
     }

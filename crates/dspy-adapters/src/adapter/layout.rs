@@ -14,7 +14,7 @@ use serde_json::Value;
 use super::Values;
 use crate::render::{field_value, py_json, py_repr, schema_text};
 use crate::signature::{pydantic_schema, FieldRole, FieldSpec, FieldType, SignatureSpec};
-use crate::Message;
+use crate::{tools, Message};
 
 /// First line of every structure block.
 pub(super) const STRUCTURE_INTRO: &str =
@@ -279,6 +279,10 @@ fn field_list(fields: &[FieldSpec]) -> String {
         out.push_str(&field.ty.dspy_name());
         out.push_str("): ");
         out.push_str(field.desc.as_deref().unwrap_or(""));
+        if field.ty.contains(&FieldType::ToolCalls) {
+            out.push_str("\n    Type description of ToolCalls: ");
+            out.push_str(tools::TOOL_CALLS_DESCRIPTION);
+        }
         if let Some(constraints) = field.constraints.as_deref().filter(|c| !c.is_empty()) {
             out.push_str("\nConstraints: ");
             out.push_str(constraints);
@@ -317,6 +321,14 @@ pub(super) fn join_blocks<'a>(parts: impl IntoIterator<Item = &'a str>) -> Strin
 
 /// Appends a field value as DSPy's `format_field_value` writes it for a field of type `ty`.
 pub(super) fn write_value(out: &mut String, ty: &FieldType, entry: Entry<'_>) {
+    let shown;
+    let entry = match entry {
+        Entry::Value(v) => {
+            shown = presented(ty, v);
+            Entry::Value(&shown)
+        }
+        text => text,
+    };
     match entry {
         Entry::Text(text) => out.push_str(text),
         Entry::Value(Value::String(s)) => out.push_str(s),
@@ -327,6 +339,19 @@ pub(super) fn write_value(out: &mut String, ty: &FieldType, entry: Entry<'_>) {
             py_json::write_value(out, v, None, 0)
         }
         Entry::Value(v) => out.push_str(&py_repr::py_str(v)),
+    }
+}
+
+/// A value as prompts show it: a tool (or list of tools) as DSPy's `str(tool)`, tool calls
+/// without their ids; every other value as it is.
+pub(super) fn presented<'v>(ty: &FieldType, value: &'v Value) -> Cow<'v, Value> {
+    match (ty, value) {
+        (FieldType::Tool, _) => Cow::Owned(tools::present_tool(value)),
+        (FieldType::List(item), Value::Array(items)) if **item == FieldType::Tool => Cow::Owned(
+            Value::Array(items.iter().map(tools::present_tool).collect()),
+        ),
+        (FieldType::ToolCalls, _) => Cow::Owned(tools::present_tool_calls(value)),
+        _ => Cow::Borrowed(value),
     }
 }
 
@@ -378,7 +403,9 @@ fn type_note(field: &FieldSpec) -> Option<String> {
 
 /// The text after `(must be formatted as a valid Python ...)` in reminders; empty for `str`.
 pub(super) fn reminder_type_info(out: &mut String, field: &FieldSpec) {
-    if field.ty != FieldType::Str {
+    if field.ty == FieldType::ToolCalls {
+        out.push_str(tools::TOOL_CALLS_REMINDER);
+    } else if field.ty != FieldType::Str {
         out.push_str(" (must be formatted as a valid Python ");
         out.push_str(&field.ty.dspy_name());
         out.push(')');

@@ -7,6 +7,7 @@
 //! be given where one is expected.
 
 mod chat;
+mod function_calling;
 mod json;
 mod layout;
 mod parse;
@@ -18,6 +19,7 @@ use std::sync::{Arc, LazyLock};
 use serde_json::{Map, Value};
 
 pub use chat::ChatAdapter;
+pub use function_calling::FunctionCalling;
 pub use json::JsonAdapter;
 pub use xml::XmlAdapter;
 
@@ -90,6 +92,15 @@ pub trait Adapter: Send + Sync + fmt::Debug {
     /// ```
     fn format_user_message_content(&self, spec: &SignatureSpec, inputs: &Values) -> String {
         layout::user_message_content(&ChatAdapter, spec, inputs)
+    }
+
+    /// Whether the adapter uses the LM's native function calling (DSPy's
+    /// `use_native_function_calling`): for a signature with a `list[dspy.Tool]` (or `dspy.Tool`)
+    /// input and a `dspy.ToolCalls` output, the tools go to the LM as `tools` and its tool calls
+    /// fill the output, both fields leaving the prompt. Default: the JSON kind only, as in DSPy;
+    /// [`FunctionCalling`] turns it on or off for any adapter.
+    fn native_function_calling(&self) -> bool {
+        self.kind() == AdapterKind::Json
     }
 
     /// Whether a completion this adapter cannot parse is retried with the JSON adapter

@@ -219,6 +219,33 @@ impl SignatureSpec {
         SignatureSpec::from_parts(self.instructions.clone(), inputs, outputs)
     }
 
+    /// A copy without the named field (DSPy's `delete`); the same signature when there is none.
+    pub fn without(&self, name: &str) -> SignatureSpec {
+        let keep = |fields: &[FieldSpec]| -> Vec<FieldSpec> {
+            fields.iter().filter(|f| f.name != name).cloned().collect()
+        };
+        SignatureSpec::from_parts(
+            self.instructions.clone(),
+            keep(&self.inputs),
+            keep(&self.outputs),
+        )
+    }
+
+    /// The first input of type `list[dspy.Tool]` or `dspy.Tool`: the tools a native
+    /// function-calling adapter sends to the LM.
+    pub fn tools_field(&self) -> Option<&FieldSpec> {
+        self.inputs.iter().find(|f| match &f.ty {
+            FieldType::Tool => true,
+            FieldType::List(item) => **item == FieldType::Tool,
+            _ => false,
+        })
+    }
+
+    /// The first output of type `dspy.ToolCalls`: where the LM's native tool calls go.
+    pub fn tool_calls_field(&self) -> Option<&FieldSpec> {
+        self.outputs.iter().find(|f| f.ty == FieldType::ToolCalls)
+    }
+
     /// The input fields whose type is `dspy.History`.
     pub(crate) fn history_field(&self) -> Option<&FieldSpec> {
         self.inputs.iter().find(|f| f.ty == FieldType::History)

@@ -240,6 +240,8 @@ impl<'a> Parser<'a> {
             ("Any", None) => FieldType::Any,
             ("None" | "NoneType", None) => FieldType::None,
             ("History", None) => FieldType::History,
+            ("Tool", None) => FieldType::Tool,
+            ("ToolCalls", None) => FieldType::ToolCalls,
             ("list" | "List", None) => FieldType::List(Box::new(FieldType::Any)),
             ("dict" | "Dict", None) => {
                 FieldType::Dict(Box::new(FieldType::Any), Box::new(FieldType::Any))

@@ -41,6 +41,12 @@ pub enum FieldType {
     Model(Arc<ModelDef>),
     /// `dspy.History`: a conversation history input.
     History,
+    /// `dspy.Tool`: a tool the LM may call, as an input (its value is
+    /// `{"name", "desc", "args"}`; see [`tools`](crate::tools)).
+    Tool,
+    /// `dspy.ToolCalls`: the calls the LM asks for, as an output (its value is
+    /// `{"tool_calls": [{"id", "name", "args"}]}`; see [`tools`](crate::tools)).
+    ToolCalls,
 }
 
 /// One member of a `Literal[...]`.
@@ -124,6 +130,22 @@ impl FieldType {
         }
     }
 
+    /// True when `needle` is this type or appears inside it (in lists, dicts, tuples, unions;
+    /// not inside models' fields).
+    pub fn contains(&self, needle: &FieldType) -> bool {
+        if self == needle {
+            return true;
+        }
+        match self {
+            FieldType::List(inner) => inner.contains(needle),
+            FieldType::Dict(k, v) => k.contains(needle) || v.contains(needle),
+            FieldType::Tuple(items) | FieldType::Union(items) => {
+                items.iter().any(|t| t.contains(needle))
+            }
+            _ => false,
+        }
+    }
+
     /// For `Optional[T]` (a two-member union with `None`), `T`; otherwise `self`.
     pub fn strip_optional(&self) -> &FieldType {
         if let FieldType::Union(members) = self {
@@ -153,6 +175,8 @@ impl FieldType {
             FieldType::Any => out.push_str("Any"),
             FieldType::None => out.push_str("NoneType"),
             FieldType::History => out.push_str("History"),
+            FieldType::Tool => out.push_str("Tool"),
+            FieldType::ToolCalls => out.push_str("ToolCalls"),
             FieldType::Enum(def) => out.push_str(&def.name),
             FieldType::Model(def) => out.push_str(&def.name),
             FieldType::List(inner) => {

@@ -199,6 +199,13 @@ impl LanguageModel for Fleet {
     fn model(&self) -> &str {
         &self.name
     }
+
+    /// True when every member supports function calling (any member may answer).
+    fn supports_function_calling(&self) -> bool {
+        self.members
+            .iter()
+            .all(|m| m.lm.supports_function_calling())
+    }
 }
 
 impl fmt::Debug for Fleet {

@@ -58,6 +58,14 @@ pub trait LanguageModel: Send + Sync + fmt::Debug {
 
     /// The model name, DSPy style (`openai/gpt-4o-mini`, `local/smollm2-135m`).
     fn model(&self) -> &str;
+
+    /// Whether the model takes `tools` and answers with tool calls (DSPy's
+    /// `supports_function_calling`). Adapters in native function-calling mode send a
+    /// signature's tools only to models that do; others get the tools as a prompt field.
+    /// Default: true. Layers answer for the model they wrap.
+    fn supports_function_calling(&self) -> bool {
+        true
+    }
 }
 
 impl<T: LanguageModel + ?Sized> LanguageModel for Arc<T> {
@@ -67,6 +75,10 @@ impl<T: LanguageModel + ?Sized> LanguageModel for Arc<T> {
 
     fn model(&self) -> &str {
         (**self).model()
+    }
+
+    fn supports_function_calling(&self) -> bool {
+        (**self).supports_function_calling()
     }
 }
 

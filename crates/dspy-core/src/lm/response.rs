@@ -58,6 +58,16 @@ impl Choice {
             finish_reason: Some(FinishReason::Stop),
         }
     }
+
+    /// The same completion with these tool calls; a completion with calls ends with
+    /// [`FinishReason::ToolCalls`].
+    pub fn with_tool_calls(mut self, calls: Vec<ToolCall>) -> Choice {
+        if !calls.is_empty() {
+            self.finish_reason = Some(FinishReason::ToolCalls);
+        }
+        self.tool_calls = calls;
+        self
+    }
 }
 
 /// A tool call made by the model.

@@ -75,4 +75,8 @@ impl LanguageModel for RolloutLm {
     fn model(&self) -> &str {
         self.inner.model()
     }
+
+    fn supports_function_calling(&self) -> bool {
+        self.inner.supports_function_calling()
+    }
 }

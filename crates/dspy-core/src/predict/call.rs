@@ -6,7 +6,7 @@ use dspy_adapters::{
     Values,
 };
 
-use super::{structured, LmConfig, Predict, StructuredOutput};
+use super::{function_calling, structured, LmConfig, Predict, StructuredOutput};
 use crate::example::{Example, Prediction};
 use crate::lm::{Choice, LanguageModel, SharedLm, Usage};
 use crate::trace::{self, TraceEntry};
@@ -148,46 +148,73 @@ impl Predict {
 impl Call<'_> {
     /// Formats, calls the LM once and parses every completion with `adapter`.
     async fn run(&self, adapter: &dyn Adapter, usage: &mut Usage) -> Result<Vec<Values>, Error> {
-        let messages = adapter.format(self.spec, self.demos, self.inputs);
+        let native = function_calling::plan(adapter, self.lm, self.spec, self.inputs)?;
+        let shown = native.as_ref().map_or(self.spec, |n| &n.spec);
+        let messages = adapter.format(shown, self.demos, self.inputs);
         let mut request = self.config.request(messages);
         if adapter.structured_output() {
             let mode = self.config.structured_output.unwrap_or_default();
             if mode != StructuredOutput::Off {
-                request.response_format = structured::response_format(self.spec, mode);
+                request.response_format =
+                    structured::response_format(self.spec, mode, adapter.native_function_calling());
             }
+        }
+        if let Some(native) = native.as_ref() {
+            request.tools = native.tools.clone();
         }
         let response = self.lm.call(request).await?;
         *usage += response.usage;
         response
             .choices
             .iter()
-            .map(|choice| parse_choice(adapter, self.spec, choice))
+            .map(|choice| parse_choice(adapter, self.spec, shown, choice))
             .collect()
     }
 }
 
-/// Parses one completion; output fields the adapter did not fill become `null`.
+/// Parses one completion as DSPy's `_call_postprocess` does: the text with the signature the
+/// prompt showed (a completion that holds tool calls may have text that does not parse), the
+/// tool calls into the `ToolCalls` output; outputs still missing take their default or `null`.
 fn parse_choice(
     adapter: &dyn Adapter,
     spec: &SignatureSpec,
+    shown: &SignatureSpec,
     choice: &Choice,
 ) -> Result<Values, Error> {
-    // Signatures here have no `ToolCalls` output, so text is the only thing to parse.
-    if choice.text.is_empty() {
-        return Err(Error::from(ParseError {
-            adapter: adapter.kind(),
-            kind: ParseErrorKind::Malformed {
-                reason: "The LM returned an empty or null response.".to_string(),
-            },
-            completion: String::new(),
-            expected: spec.outputs().iter().map(|f| f.name.clone()).collect(),
-        }));
-    }
-    let mut values = adapter.parse(spec, &choice.text)?;
+    let calls_field = spec
+        .tool_calls_field()
+        .filter(|_| !choice.tool_calls.is_empty());
+    let mut values = match (choice.text.is_empty(), calls_field) {
+        (false, None) => adapter.parse(shown, &choice.text)?,
+        (_, Some(_)) if choice.text.is_empty() || shown.outputs().is_empty() => Values::new(),
+        (_, Some(_)) => adapter.parse(shown, &choice.text).unwrap_or_default(),
+        (true, None) => {
+            return Err(Error::from(ParseError {
+                adapter: adapter.kind(),
+                kind: ParseErrorKind::Malformed {
+                    reason: "The LM returned an empty or null response.".to_string(),
+                },
+                completion: String::new(),
+                expected: spec.outputs().iter().map(|f| f.name.clone()).collect(),
+            }))
+        }
+    };
     for field in spec.outputs() {
         if !values.contains_key(&field.name) {
-            values.insert(field.name.clone(), serde_json::Value::Null);
+            let value = field.default.clone().unwrap_or(serde_json::Value::Null);
+            values.insert(field.name.clone(), value);
         }
+    }
+    if let Some(field) = calls_field {
+        let calls = function_calling::tool_calls_value(&choice.tool_calls).map_err(|reason| {
+            Error::from(ParseError {
+                adapter: adapter.kind(),
+                kind: ParseErrorKind::Malformed { reason },
+                completion: choice.text.clone(),
+                expected: vec![field.name.clone()].into(),
+            })
+        })?;
+        values.insert(field.name.clone(), calls);
     }
     Ok(values)
 }

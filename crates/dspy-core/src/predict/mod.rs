@@ -17,6 +17,7 @@
 mod call;
 mod chain_of_thought;
 mod config;
+mod function_calling;
 mod id;
 mod structured;
 

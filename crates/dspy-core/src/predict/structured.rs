@@ -11,9 +11,14 @@ use super::StructuredOutput;
 use crate::lm::ResponseFormat;
 
 /// The response format for `spec`'s outputs under `mode`.
+///
+/// With native function calling the `ToolCalls` outputs come from the LM's tool calls, so the
+/// schema leaves them out; without it a signature with one asks for any JSON object (DSPy's
+/// `_prepare_response_format`).
 pub(crate) fn response_format(
     spec: &SignatureSpec,
     mode: StructuredOutput,
+    native_function_calling: bool,
 ) -> Option<ResponseFormat> {
     match mode {
         StructuredOutput::Off => None,
@@ -23,16 +28,26 @@ pub(crate) fn response_format(
                 .outputs()
                 .iter()
                 .any(|f| matches!(f.ty, FieldType::Dict(..)));
-            if open_mapping {
+            let text_tool_calls = !native_function_calling && spec.tool_calls_field().is_some();
+            if open_mapping || text_tool_calls {
                 return Some(ResponseFormat::JsonObject);
             }
             Some(ResponseFormat::JsonSchema {
                 name: "DSPyProgramOutputs".to_string(),
-                schema: outputs_schema(spec),
+                schema: outputs_schema(&without_tool_calls(spec, native_function_calling)),
                 strict: true,
             })
         }
     }
+}
+
+/// `spec` without its `ToolCalls` outputs when native function calling fills them.
+fn without_tool_calls(spec: &SignatureSpec, native_function_calling: bool) -> SignatureSpec {
+    let mut spec = spec.clone();
+    while let Some(field) = spec.tool_calls_field().filter(|_| native_function_calling) {
+        spec = spec.without(&field.name.clone());
+    }
+    spec
 }
 
 /// pydantic's schema of a model holding the output fields, with every object closed
@@ -110,7 +125,7 @@ mod tests {
     fn open_dicts_fall_back_to_json_object() {
         let spec = SignatureSpec::parse("q -> d: dict[str, int]").unwrap();
         assert_eq!(
-            response_format(&spec, StructuredOutput::JsonSchema),
+            response_format(&spec, StructuredOutput::JsonSchema, true),
             Some(ResponseFormat::JsonObject)
         );
     }

@@ -42,11 +42,13 @@ use std::sync::Arc;
 
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use dspy_adapters::render::py_repr::py_repr;
 use dspy_adapters::signature::{field_type_of, pydantic_schema};
+use dspy_adapters::tools::{describe_tool, normalize_tool, tool_value};
+#[doc(inline)]
+pub use dspy_adapters::tools::{ToolCall, ToolCalls};
 use dspy_adapters::FieldType;
 
 use crate::lm::BoxFuture;
@@ -101,14 +103,54 @@ impl fmt::Display for Tool {
     /// is <desc>...</desc>. It takes arguments {...}.` (newlines in the description become two
     /// spaces; the arguments are Python's `repr` of their schemas).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let desc = match self.desc.as_deref() {
-            Some(d) if !d.is_empty() => {
-                format!(", whose description is <desc>{d}</desc>.").replace('\n', "  ")
-            }
-            _ => ".".to_string(),
-        };
-        let args = py_repr(&Value::Object(self.args.clone()));
-        write!(f, "{}{desc} It takes arguments {args}.", self.name)
+        f.write_str(&describe_tool(&self.name, self.desc.as_deref(), &self.args))
+    }
+}
+
+impl Serialize for Tool {
+    /// The tool's JSON form as a field value, `{"name", "desc", "args"}` (the function itself
+    /// is not data).
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_value().serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Tool {
+    /// Reads a tool's JSON form (`{"name", "desc", "args"}`, e.g. from a saved demo) as a
+    /// description only: calling it fails with a message saying so, since data holds no
+    /// function. Give the real tools to run calls ([`Tool::execute`]).
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Tool, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        let value = normalize_tool(&value).map_err(serde::de::Error::custom)?;
+        let name = value["name"].as_str().unwrap_or_default().to_string();
+        let message = format!(
+            "the tool `{name}` was read from data and has no function; pass the program's own              tools to run it"
+        );
+        let mut tool = Tool::new(name, move |_| {
+            let message = message.clone();
+            async move { Err::<Value, _>(message) }
+        });
+        tool.desc = value["desc"].as_str().map(str::to_string);
+        tool.args = value["args"].as_object().cloned().unwrap_or_default();
+        Ok(tool)
+    }
+}
+
+impl JsonSchema for Tool {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Tool".into()
+    }
+
+    /// An object marked as DSPy's `Tool`, so a typed signature's `Vec<Tool>` input is
+    /// `list[dspy.Tool]`.
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "object", "x-dspy-type": "Tool"})
+    }
+}
+
+impl From<&Tool> for Value {
+    fn from(tool: &Tool) -> Value {
+        tool.to_value()
     }
 }
 
@@ -256,6 +298,38 @@ impl Tool {
     /// Each argument's JSON schema, in order (DSPy's `tool.args`).
     pub fn args(&self) -> &Map<String, Value> {
         &self.args
+    }
+
+    /// The tool as a field value, `{"name", "desc", "args"}`: what a `list[dspy.Tool]` input
+    /// holds, for native function calling or a prompt.
+    pub fn to_value(&self) -> Value {
+        tool_value(&self.name, self.desc.as_deref(), &self.args)
+    }
+
+    /// Runs one call the LM asked for (a [`ToolCall`] of a `ToolCalls` output) with the tool
+    /// of that name among `tools` (DSPy's `ToolCall.execute`).
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// use dspy_core::tool::{Tool, ToolError};
+    /// use dspy_core::adapters::tools::ToolCall;
+    /// use serde_json::json;
+    ///
+    /// let add = Tool::new("add", |args| async move {
+    ///     Ok::<_, ToolError>(json!(args["a"].as_i64().unwrap_or(0) + 1))
+    /// })
+    /// .arg("a", json!({"type": "integer"}));
+    /// let args = json!({"a": 2}).as_object().cloned().unwrap_or_default();
+    /// let call = ToolCall { id: None, name: "add".into(), args };
+    /// assert_eq!(Tool::execute(&[add], &call).await.unwrap(), json!(3));
+    /// # });
+    /// ```
+    pub async fn execute(tools: &[Tool], call: &ToolCall) -> Result<Value, ToolError> {
+        let tool = tools
+            .iter()
+            .find(|t| t.name == call.name)
+            .ok_or_else(|| ToolError::NoSuchTool(call.name.clone()))?;
+        tool.call(call.args.clone()).await
     }
 
     /// Calls the tool: rejects arguments it does not take (as DSPy does), then runs it.

@@ -232,7 +232,11 @@ impl<'t> Shape<'t> {
             FieldType::List(item) => Kind::Array(Shape::Type(item)),
             // pydantic describes a fixed tuple with `prefixItems`; DSPy reads only `items`.
             FieldType::Tuple(_) => Kind::Array(Shape::Opaque),
-            FieldType::Dict(..) | FieldType::Model(_) | FieldType::History => Kind::Object,
+            FieldType::Dict(..)
+            | FieldType::Model(_)
+            | FieldType::History
+            | FieldType::Tool
+            | FieldType::ToolCalls => Kind::Object,
             FieldType::Union(_) => Kind::AnyOf(union_members(ty)),
             FieldType::Int
             | FieldType::Float

@@ -78,7 +78,8 @@ fn write_field(out: &mut String, field: &FieldSpec, role: FieldRole, entry: Entr
 }
 
 /// Whether outputs of this type are written as nested XML: lists, dicts and models, also
-/// inside `Optional[...]` (DSPy's `_uses_nested_xml`; `dspy.History` is a DSPy type, not nested).
+/// inside `Optional[...]` (DSPy's `_uses_nested_xml`; `dspy.History`, `dspy.Tool` and `dspy.ToolCalls` are DSPy
+/// types, not nested).
 pub(super) fn uses_nested_xml(ty: &FieldType) -> bool {
     let ty = match ty {
         FieldType::Union(members) => {
@@ -91,7 +92,10 @@ pub(super) fn uses_nested_xml(ty: &FieldType) -> bool {
         other => other,
     };
     match ty {
-        FieldType::List(item) => **item != FieldType::History,
+        FieldType::List(item) => !matches!(
+            **item,
+            FieldType::History | FieldType::Tool | FieldType::ToolCalls
+        ),
         FieldType::Dict(..) | FieldType::Model(_) => true,
         _ => false,
     }

@@ -21,6 +21,14 @@ impl<'a> Converter<'a> {
             // `true` (anything) or `false` (nothing): no useful type either way.
             return FieldType::Any;
         };
+        match obj
+            .get(crate::tools::DSPY_TYPE_KEYWORD)
+            .and_then(Value::as_str)
+        {
+            Some("Tool") => return FieldType::Tool,
+            Some("ToolCalls") => return FieldType::ToolCalls,
+            _ => {}
+        }
         if let Some(reference) = obj.get("$ref").and_then(Value::as_str) {
             return self.reference(obj, reference, cx, depth);
         }

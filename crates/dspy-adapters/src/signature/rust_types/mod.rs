@@ -17,6 +17,7 @@
 //! | `(A, B, ..)`, tuple structs | `tuple[A, B, ..]` |
 //! | `Option<T>` | `Optional[T]` (`Union[T, NoneType]`) |
 //! | `serde_json::Value` | `Any` |
+//! | `dspy::Tool` (`Vec<Tool>`), `dspy::ToolCalls` | `dspy.Tool` (`list[dspy.Tool]`), `dspy.ToolCalls` |
 //! | a struct with named fields | a pydantic model named after the struct |
 //! | an enum of unit variants | an `Enum` whose members' names and values are the serialized names |
 //! | an enum with data-carrying variants | a `Union` of one member per variant (below) |

@@ -42,6 +42,8 @@ impl Generator {
             FieldType::Literal(values) => literal_schema(&dedup_literals(values)),
             FieldType::Enum(def) if def.members.is_empty() => enum_body(def),
             FieldType::Enum(_) | FieldType::Model(_) | FieldType::History => self.reference(ty),
+            FieldType::Tool => self.reference(&FieldType::Model(tool_model())),
+            FieldType::ToolCalls => self.reference(&FieldType::Model(tool_calls_model())),
         }
     }
 
@@ -209,6 +211,58 @@ impl Generator {
             return null;
         }
         flattened_any_of(vec![inner, null])
+    }
+}
+
+/// `dspy.ToolCalls` as its JSON Schema describes it: `tool_calls: list[ToolCall]`, each call a
+/// `name` and `args` (DSPy leaves the call id and the results out of the schema).
+pub(crate) fn tool_calls_model() -> Arc<ModelDef> {
+    static MODEL: std::sync::LazyLock<Arc<ModelDef>> = std::sync::LazyLock::new(|| {
+        let call = ModelDef {
+            name: "ToolCall".into(),
+            doc: None,
+            fields: vec![
+                required_field("name", FieldType::Str),
+                required_field(
+                    "args",
+                    FieldType::Dict(Box::new(FieldType::Str), Box::new(FieldType::Any)),
+                ),
+            ],
+        };
+        let calls = FieldType::List(Box::new(FieldType::Model(Arc::new(call))));
+        Arc::new(ModelDef {
+            name: "ToolCalls".into(),
+            doc: None,
+            fields: vec![required_field("tool_calls", calls)],
+        })
+    });
+    Arc::clone(&MODEL)
+}
+
+/// A tool's JSON form as a model: `name`, `desc`, `args` (the schema of each argument).
+pub(crate) fn tool_model() -> Arc<ModelDef> {
+    static MODEL: std::sync::LazyLock<Arc<ModelDef>> = std::sync::LazyLock::new(|| {
+        let args = FieldType::Dict(Box::new(FieldType::Str), Box::new(FieldType::Any));
+        Arc::new(ModelDef {
+            name: "Tool".into(),
+            doc: None,
+            fields: vec![
+                required_field("name", FieldType::Str),
+                required_field("desc", FieldType::optional(FieldType::Str)),
+                required_field("args", args),
+            ],
+        })
+    });
+    Arc::clone(&MODEL)
+}
+
+fn required_field(name: &str, ty: FieldType) -> ModelField {
+    ModelField {
+        name: name.into(),
+        ty,
+        required: true,
+        default: None,
+        description: None,
     }
 }
 

@@ -51,6 +51,8 @@ pub fn pydantic_schema(ty: &FieldType) -> Value {
     let top = match ty {
         FieldType::Model(def) => gen.model_body(def),
         FieldType::History => gen.history_body(),
+        FieldType::Tool => gen.model_body(&generator::tool_model()),
+        FieldType::ToolCalls => gen.model_body(&generator::tool_calls_model()),
         FieldType::Enum(def) => enum_body(def),
         other => gen.schema(other),
     };

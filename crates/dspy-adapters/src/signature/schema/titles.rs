@@ -6,7 +6,7 @@ use crate::signature::types::FieldType;
 /// Whether a model field of this type gets a title (models and enums bring their own).
 pub(super) fn title_should_be_set(ty: &FieldType) -> bool {
     match ty {
-        FieldType::Model(_) | FieldType::History => false,
+        FieldType::Model(_) | FieldType::History | FieldType::Tool | FieldType::ToolCalls => false,
         FieldType::Enum(def) => def.members.is_empty(),
         FieldType::Union(members) => {
             let flat = flatten_union(members);

@@ -26,7 +26,7 @@ use crate::render::py_repr::py_repr;
 use crate::signature::FieldType;
 use containers::{check_dict, check_tuple};
 use literals::{check_enum, check_literal};
-use models::{check_history, check_model};
+use models::{check_history, check_model, check_tool, check_tool_calls};
 use scalars::{check_bool, check_float, check_int};
 use unions::check_union;
 
@@ -160,6 +160,8 @@ fn check(value: &Value, ty: &FieldType, state: &mut State) -> Checked {
         FieldType::Enum(def) => check_enum(value, def, state),
         FieldType::Model(def) => check_model(value, def, state),
         FieldType::History => check_history(value, state),
+        FieldType::Tool => check_tool(value, state),
+        FieldType::ToolCalls => check_tool_calls(value, state),
     }
 }
 
@@ -174,6 +176,8 @@ pub(crate) fn title(ty: &FieldType) -> String {
         FieldType::Any => "any".to_string(),
         FieldType::None => "none".to_string(),
         FieldType::History => "History".to_string(),
+        FieldType::Tool => "Tool".to_string(),
+        FieldType::ToolCalls => "ToolCalls".to_string(),
         FieldType::List(item) => format!("list[{}]", title(item)),
         FieldType::Dict(k, v) => format!("dict[{},{}]", title(k), title(v)),
         FieldType::Tuple(items) => {

@@ -87,3 +87,27 @@ pub(super) fn check_history(value: &Value, state: &mut State) -> Checked {
     out.insert("messages".to_string(), messages);
     Ok(Value::Object(out))
 }
+
+/// `dspy.ToolCalls`: any shape DSPy accepts, as `{"tool_calls": [{"id", "name", "args"}]}`.
+pub(super) fn check_tool_calls(value: &Value, state: &mut State) -> Checked {
+    state.floor(Exactness::Strict);
+    crate::tools::normalize_tool_calls(value).map_err(|message| {
+        vec![LineError::new(
+            "value_error",
+            format!("Value error, {message}"),
+            value,
+        )]
+    })
+}
+
+/// `dspy.Tool` in its JSON form, `{"name", "desc", "args"}`.
+pub(super) fn check_tool(value: &Value, state: &mut State) -> Checked {
+    state.floor(Exactness::Strict);
+    crate::tools::normalize_tool(value).map_err(|message| {
+        vec![LineError::new(
+            "value_error",
+            format!("Value error, {message}"),
+            value,
+        )]
+    })
+}

@@ -169,6 +169,10 @@ impl<L: LanguageModel> LanguageModel for Cache<L> {
     fn model(&self) -> &str {
         self.inner.model()
     }
+
+    fn supports_function_calling(&self) -> bool {
+        self.inner.supports_function_calling()
+    }
 }
 
 /// A stored answer as a hit: `cached = true`, no usage (DSPy reports empty usage for hits).

@@ -64,6 +64,10 @@ impl<L: LanguageModel> LanguageModel for RecordHistory<L> {
     fn model(&self) -> &str {
         self.inner.model()
     }
+
+    fn supports_function_calling(&self) -> bool {
+        self.inner.supports_function_calling()
+    }
 }
 
 /// Wraps LMs in [`RecordHistory`], all recording in one history.

@@ -68,6 +68,10 @@ impl<L: LanguageModel> LanguageModel for ConcurrencyLimit<L> {
     fn model(&self) -> &str {
         self.inner.model()
     }
+
+    fn supports_function_calling(&self) -> bool {
+        self.inner.supports_function_calling()
+    }
 }
 
 /// Wraps LMs in [`ConcurrencyLimit`]. Each wrapped LM gets its own semaphore unless the layer

@@ -211,6 +211,10 @@ impl<L: LanguageModel> LanguageModel for RateLimit<L> {
     fn model(&self) -> &str {
         self.inner.model()
     }
+
+    fn supports_function_calling(&self) -> bool {
+        self.inner.supports_function_calling()
+    }
 }
 
 /// A token bucket that may go into debt: a reservation always succeeds and says how long to

@@ -171,4 +171,8 @@ impl<L: LanguageModel> LanguageModel for Retry<L> {
     fn model(&self) -> &str {
         self.inner.model()
     }
+
+    fn supports_function_calling(&self) -> bool {
+        self.inner.supports_function_calling()
+    }
 }

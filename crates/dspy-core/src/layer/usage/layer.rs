@@ -48,6 +48,10 @@ impl<L: LanguageModel> LanguageModel for TrackUsage<L> {
     fn model(&self) -> &str {
         self.inner.model()
     }
+
+    fn supports_function_calling(&self) -> bool {
+        self.inner.supports_function_calling()
+    }
 }
 
 /// Wraps LMs in [`TrackUsage`], all recording in one tracker.
