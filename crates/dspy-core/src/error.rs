@@ -1,10 +1,12 @@
 //! The error every module, predictor and evaluator returns.
 
+use dspy_adapters::signature::SignatureSyntaxError;
 use dspy_adapters::ParseError;
 
 use crate::lm::LmError;
 use crate::signature::ValuesError;
 use crate::state::StateError;
+use crate::tool::ToolError;
 
 /// What went wrong while running a program.
 ///
@@ -178,6 +180,17 @@ pub enum Error {
     /// ```
     #[error(transparent)]
     Optimize(Box<dyn std::error::Error + Send + Sync + 'static>),
+    /// A string signature (`Predict::parse("question -> answer")`) does not parse.
+    #[error(transparent)]
+    Signature(#[from] SignatureSyntaxError),
+    /// A tool run outside an agent ([`Tool::execute`](crate::tool::Tool::execute)) failed.
+    #[error(transparent)]
+    Tool(#[from] ToolError),
+    /// The on-disk response cache could not be opened.
+    #[cfg(feature = "disk-cache")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "disk-cache")))]
+    #[error(transparent)]
+    Cache(#[from] crate::layer::cache::CacheError),
     /// A metric or a user callback failed.
     #[error("{0}")]
     Custom(String),

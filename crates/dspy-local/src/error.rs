@@ -108,3 +108,10 @@ impl From<LocalError> for LmError {
         }
     }
 }
+
+impl From<LocalError> for dspy_core::Error {
+    /// A local-model error as the LM error it is, so `?` works in programs.
+    fn from(e: LocalError) -> dspy_core::Error {
+        dspy_core::Error::Lm(LmError::from(e))
+    }
+}

@@ -64,6 +64,12 @@ pub use dspy_core as core;
 #[doc(inline)]
 pub use dspy_optimize as optimize;
 
+/// The embedded GGUF model on candle: [`local::LocalLm`] runs a small model in process.
+#[cfg(feature = "local")]
+#[cfg_attr(docsrs, doc(cfg(feature = "local")))]
+#[doc(inline)]
+pub use dspy_local as local;
+
 /// `schemars`, whose `JsonSchema` every signature field type implements
 /// (`#[derive(schemars::JsonSchema)]` on your models and enums).
 pub use schemars;
@@ -91,7 +97,11 @@ pub use dspy_core::react::ReAct;
 pub use dspy_core::tool::{Tool, ToolCalls};
 
 #[doc(inline)]
+pub use dspy_core::lm::{from_model, Lm};
+#[doc(inline)]
 pub use dspy_core::module::{Module, ModuleExt};
+#[doc(inline)]
+pub use dspy_core::settings;
 #[doc(inline)]
 pub use dspy_core::typed::{ChainOfThought, Predict, WithReasoning};
 #[doc(inline)]
@@ -107,12 +117,20 @@ pub mod prelude {
         Adapter, AdapterKind, ChatAdapter, FieldSpec, FieldType, FunctionCalling, JsonAdapter,
         Message, ParseError, SignatureSpec, Values, XmlAdapter,
     };
+    pub use dspy_core::evaluate::{metric_fn, Metric, Score};
+    pub use dspy_core::lm::{from_model, LanguageModel, Lm, SharedLm};
     pub use dspy_core::module::{Module, ModuleExt};
+    pub use dspy_core::predict::LmConfig;
     pub use dspy_core::react::ReAct;
+    pub use dspy_core::settings::{self, configure};
     pub use dspy_core::signature::Signature;
     pub use dspy_core::tool::{Tool, ToolCalls};
     pub use dspy_core::typed::{ChainOfThought, Predict, WithReasoning};
-    pub use dspy_core::{Error, Example, Prediction};
+    pub use dspy_core::{Error, Evaluate, Example, Prediction};
     #[cfg(feature = "derive")]
     pub use dspy_macros::{module, tool, Signature};
+    pub use dspy_optimize::mipro::MiproV2;
+    pub use dspy_optimize::{
+        BootstrapFewShot, BootstrapFewShotWithRandomSearch, Copro, LabeledFewShot,
+    };
 }

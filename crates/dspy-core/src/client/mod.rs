@@ -27,6 +27,7 @@
 mod builder;
 mod credentials;
 mod fleet;
+mod lm;
 mod model;
 mod options;
 mod secret;
@@ -45,6 +46,7 @@ mod openai;
 
 pub use builder::{from_model, ClientBuilder};
 pub use fleet::{Fleet, DEFAULT_COOLDOWN};
+pub use lm::{Lm, LmOptions, DEFAULT_MEMORY_ENTRIES, DEFAULT_NUM_RETRIES};
 pub use model::{ModelSpec, Protocol, Provider};
 pub use options::{
     DEFAULT_MAX_ERROR_BODY_BYTES, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_SSE_EVENT_BYTES,

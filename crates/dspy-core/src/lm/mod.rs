@@ -16,7 +16,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 #[doc(inline)]
-pub use crate::client::from_model;
+pub use crate::client::{from_model, Lm, LmOptions};
 pub use error::{LmError, ResponseLimit};
 pub use params::GenerationParams;
 pub use request::{CacheMode, LmRequest, ResponseFormat, ToolSpec};
