@@ -102,8 +102,8 @@ pub struct Engine {
     cache: KvCache,
     /// Ids that end generation (EOS and other control tokens such as `<|im_end|>`).
     stop_ids: Vec<u32>,
-    /// Each token's first byte that is not ASCII whitespace (0 when it has none).
-    first_visible: Vec<u8>,
+    /// Each token's bytes (empty for control tokens and ids past the vocabulary).
+    vocab: Vec<Vec<u8>>,
 }
 
 impl Engine {
@@ -167,14 +167,8 @@ impl Engine {
             });
         }
         let cache = model.new_cache(context_length)?;
-        let first_visible = (0..model.config().vocab_size as u32)
-            .map(|id| {
-                let bytes = tokenizer.token_bytes(id);
-                bytes
-                    .into_iter()
-                    .find(|b| !b.is_ascii_whitespace())
-                    .unwrap_or(0)
-            })
+        let vocab = (0..model.config().vocab_size as u32)
+            .map(|id| tokenizer.token_bytes(id))
             .collect();
         Ok(Engine {
             model,
@@ -182,7 +176,7 @@ impl Engine {
             template,
             cache,
             stop_ids,
-            first_visible,
+            vocab,
         })
     }
 
@@ -336,7 +330,11 @@ impl Engine {
             .unwrap_or(0);
         while text.tokens() < params.max_tokens {
             if let Some(state) = &format {
-                if state.at_value_start(&text.bytes) {
+                // A `Literal` value's mask is stricter than the opening's; without it (no
+                // token could continue the value) the opening's applies as for any value.
+                let literal =
+                    state.mask_literal(&text.bytes, &self.vocab, &self.stop_ids, &mut logits);
+                if !literal && state.at_value_start(&text.bytes) {
                     self.mask_value_opening(&mut logits, state.plain_value());
                 }
             }
@@ -437,8 +435,9 @@ impl Engine {
             }
         }
         if plain {
-            for (l, &b) in logits.iter_mut().zip(&self.first_visible) {
-                if b == b'{' || b == b'[' {
+            for (l, bytes) in logits.iter_mut().zip(&self.vocab) {
+                let first_visible = bytes.iter().find(|b| !b.is_ascii_whitespace());
+                if matches!(first_visible, Some(b'{' | b'[')) {
                     *l = f32::NEG_INFINITY;
                 }
             }

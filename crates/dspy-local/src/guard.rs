@@ -9,6 +9,8 @@
 //! - at the start of every value forbids the end of the turn, and at the start of a plain value
 //!   (`str`, `int`, `float`, `bool`, `Literal[...]`) also tokens opening with `{` or `[` (a
 //!   copied placeholder or header);
+//! - keeps the value of a `Literal[...]` of strings to exactly one member (see [`literal`]):
+//!   only tokens on the way to a member are sampled, and a whole member ends the value;
 //! - when the model starts a header of its own (`[[` and then `##` anywhere in a value, or a line
 //!   opening with `[` and then `#`) or ends its turn, replaces that with the next field's
 //!   header, or after the last field with `[[ ## completed ## ]]`, and ends the completion there;
@@ -18,6 +20,11 @@
 //! The messages stay byte-identical to DSPy's; only the completion is steered.
 
 use dspy_adapters::{Message, Role};
+
+mod literal;
+
+pub use literal::literal_members;
+use literal::Progress;
 
 /// The marker that ends a DSPy chat-format completion.
 pub const COMPLETED_MARKER: &str = "[[ ## completed ## ]]";
@@ -29,6 +36,9 @@ pub struct OutputField {
     pub name: String,
     /// A plain value (`str`, numbers, `bool`, `Literal`), which never opens with `{` or `[`.
     pub plain: bool,
+    /// For a `Literal[...]` of strings, its members: the value must be exactly one of them
+    /// (see [`literal_members`]).
+    pub literal: Option<Vec<String>>,
 }
 
 /// The output fields of one DSPy chat-format request, in order.
@@ -92,6 +102,7 @@ fn output_fields(system: &str) -> Vec<OutputField> {
         fields.push(OutputField {
             name: name.to_string(),
             plain,
+            literal: literal_members(ty),
         });
     }
     fields
@@ -168,12 +179,46 @@ impl<'f> FormatState<'f> {
         self.format.fields[self.field].plain
     }
 
-    /// After a token was appended (`text` is the whole completion): `[[` and then `##` (after
-    /// optional spaces) anywhere in the value, or a line opening with `[` and then `#`, is the
-    /// model starting a header of its own (`Paris [[ ## completed ## ]]`, `[[## answer ## ]]`,
-    /// `[## answer ## ]`), which ends the current value. `[[1, 2]]` and `see [#3]` are values;
-    /// a `[` with nothing after it yet is decided by the next tokens.
+    /// The members the current value must be one of (a `Literal[...]` of strings).
+    pub(crate) fn literal(&self) -> Option<&[String]> {
+        self.format.fields[self.field].literal.as_deref()
+    }
+
+    /// The current value so far (`text` is the whole completion).
+    pub(crate) fn value<'t>(&self, text: &'t [u8]) -> &'t [u8] {
+        text.get(self.value_start..).unwrap_or_default()
+    }
+
+    /// Masks `logits` so a `Literal` value stays on the way to one of its members (`vocab[id]`
+    /// is token `id`'s bytes; `stop_ids` end the turn). Returns `false`, with `logits` as they
+    /// were, for other values and when no token could continue the value.
+    pub(crate) fn mask_literal(
+        &self,
+        text: &[u8],
+        vocab: &[Vec<u8>],
+        stop_ids: &[u32],
+        logits: &mut [f32],
+    ) -> bool {
+        self.literal().is_some_and(|members| {
+            literal::mask_literal(members, self.value(text), vocab, stop_ids, logits)
+        })
+    }
+
+    /// After a token was appended (`text` is the whole completion): a `Literal` value that is
+    /// a whole member (and not the start of a longer one) ends there. Otherwise `[[` and then
+    /// `##` (after optional spaces) anywhere in the value, or a line opening with `[` and then
+    /// `#`, is the model starting a header of its own (`Paris [[ ## completed ## ]]`,
+    /// `[[## answer ## ]]`, `[## answer ## ]`), which ends the current value. `[[1, 2]]` and
+    /// `see [#3]` are values; a `[` with nothing after it yet is decided by the next tokens.
     pub(crate) fn after_token(&mut self, text: &[u8]) -> Step {
+        if let Some(members) = self.literal() {
+            match literal::progress(members, self.value(text)) {
+                Progress::Open => return Step::Continue,
+                Progress::Done { end } => return self.end_value(text, self.value_start + end),
+                // The constraint was lifted: the value ends as any other.
+                Progress::Off => {}
+            }
+        }
         let from = self.scan_from.max(self.value_start).min(text.len());
         let mut undecided = None;
         for start in from..text.len() {
@@ -405,6 +450,56 @@ mod tests {
             Step::Finish {
                 keep: start + "[[\"a\"]] see [#3] [[#Setup]] [[1, 2]]".len(),
                 text: "\n\n[[ ## completed ## ]]".into()
+            }
+        );
+    }
+
+    #[test]
+    fn a_literal_value_ends_at_a_whole_member() {
+        let system = SYSTEM.replace(
+            "2. `answer` (int)",
+            "2. `answer` (Literal['look', 'lookup', \"it's\"])",
+        );
+        let f = ChatFormat::from_messages(&[Message::system(system), Message::user(USER)])
+            .expect("format");
+        assert_eq!(f.fields[0].literal, None);
+        let members = ["look", "lookup", "it's"].map(String::from).to_vec();
+        assert_eq!(f.fields[1].literal, Some(members));
+        let mut text = f.header(1).into_bytes();
+        let start = text.len();
+        let mut state = FormatState::new(&f, start);
+        state.field = 1;
+        assert_eq!(push(&mut state, &mut text, " lo"), Step::Continue);
+        // `look` is a member, but `lookup` is on the way.
+        assert_eq!(push(&mut state, &mut text, "ok"), Step::Continue);
+        assert_eq!(
+            push(&mut state, &mut text, "\n"),
+            Step::Rewrite {
+                keep: start + " look".len(),
+                text: "\n\n[[ ## facts ## ]]\n".into()
+            }
+        );
+        // A member no longer member extends ends the value at once.
+        let mut text = f.header(1).into_bytes();
+        let mut state = FormatState::new(&f, start);
+        state.field = 1;
+        assert_eq!(
+            push(&mut state, &mut text, "it's"),
+            Step::Rewrite {
+                keep: start + "it's".len(),
+                text: "\n\n[[ ## facts ## ]]\n".into()
+            }
+        );
+        // Off the members (the mask was lifted), headers end the value as in any other.
+        let mut text = f.header(1).into_bytes();
+        let mut state = FormatState::new(&f, start);
+        state.field = 1;
+        assert_eq!(push(&mut state, &mut text, "Look"), Step::Continue);
+        assert_eq!(
+            push(&mut state, &mut text, " [[ ## facts"),
+            Step::Rewrite {
+                keep: start + "Look".len(),
+                text: "\n\n[[ ## facts ## ]]\n".into()
             }
         );
     }

@@ -139,3 +139,36 @@ fn zero_shot_chain_of_thought_gives_every_field_under_the_constraint() {
         }
     });
 }
+
+#[test]
+fn a_literal_output_is_one_of_its_members_under_the_constraint() {
+    let Some(lm) = lm(true) else { return };
+    let members = ["positive", "negative", "neutral"];
+    let program = Predict::parse("review -> sentiment: Literal['positive', 'negative', 'neutral']")
+        .expect("signature")
+        .with_lm(lm)
+        .with_config(LmConfig::default().max_tokens(32).temperature(0.0))
+        .with_json_fallback(false);
+    rt().block_on(async {
+        for review in [
+            "I loved this film, the best I have seen all year!",
+            "Terrible food and rude staff.",
+            "The package arrived on Tuesday.",
+        ] {
+            let inputs = json!({ "review": review })
+                .as_object()
+                .cloned()
+                .expect("object");
+            let p = program
+                .forward(inputs)
+                .await
+                .unwrap_or_else(|e| panic!("{review}: {e}"));
+            let sentiment = p.get("sentiment").and_then(Value::as_str);
+            eprintln!("{review:?} -> {sentiment:?}");
+            assert!(
+                sentiment.is_some_and(|s| members.contains(&s)),
+                "{review}: {p:?}"
+            );
+        }
+    });
+}

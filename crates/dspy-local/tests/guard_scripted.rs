@@ -142,6 +142,7 @@ fn format(fields: &[(&str, bool)]) -> ChatFormat {
             .map(|(name, plain)| OutputField {
                 name: name.to_string(),
                 plain: *plain,
+                literal: None,
             })
             .collect(),
     }
@@ -332,4 +333,76 @@ fn a_value_that_would_leave_no_room_for_the_rest_is_cut() {
         (first.len() + second.len()) / 2
     );
     assert!(header.len() + first.len() / 2 < max_tokens);
+}
+
+/// For a tool's name the model prefers ending its turn, then `Finish` (not a member), then
+/// `fin`; after `fin` it prefers `ishing` to `ish`.
+fn tool_names() -> Script {
+    let words = vec!["Finish", "fin", "ishing", "ish"];
+    let next = vec![
+        (
+            Tok::Byte(b'\n'),
+            vec![Tok::Eos, Tok::Word("Finish"), Tok::Word("fin")],
+        ),
+        (Tok::Word("Finish"), vec![Tok::Eos]),
+        (
+            Tok::Word("fin"),
+            vec![Tok::Word("ishing"), Tok::Word("ish")],
+        ),
+        (Tok::Word("ishing"), vec![Tok::Eos]),
+        (Tok::Word("ish"), vec![Tok::Word("ishing")]),
+    ];
+    Script { words, next }
+}
+
+/// `next_tool_name: Literal['lookup', 'calculate', 'finish']`, then a plain `answer`.
+fn literal_format(with_answer: bool) -> GenerateParams {
+    let mut fields = vec![OutputField {
+        name: "next_tool_name".into(),
+        plain: true,
+        literal: Some(vec!["lookup".into(), "calculate".into(), "finish".into()]),
+    }];
+    if with_answer {
+        fields.push(OutputField {
+            name: "answer".into(),
+            plain: true,
+            literal: None,
+        });
+    }
+    GenerateParams {
+        max_tokens: 96,
+        chat_format: Some(ChatFormat { fields }),
+        ..GenerateParams::default()
+    }
+}
+
+#[test]
+fn a_literal_value_is_exactly_one_member() {
+    let mut engine = tool_names().engine("literal");
+    // As a plain value only: `Finish`, which DSPy's exact match rejects.
+    assert_eq!(
+        run(&mut engine, &guarded(&[("next_tool_name", true)], 96)),
+        (
+            "[[ ## next_tool_name ## ]]\nFinish\n\n[[ ## completed ## ]]".to_string(),
+            Finish::Stop
+        )
+    );
+    // As a `Literal`: `Finish` and `ishing` are masked, and the whole member `finish` ends
+    // the value at once (the model would go on with `ishing`).
+    assert_eq!(
+        run(&mut engine, &literal_format(false)),
+        (
+            "[[ ## next_tool_name ## ]]\nfinish\n\n[[ ## completed ## ]]".to_string(),
+            Finish::Stop
+        )
+    );
+    // Not the last field: the next header follows the member, and the next value is free.
+    assert_eq!(
+        run(&mut engine, &literal_format(true)),
+        (
+            "[[ ## next_tool_name ## ]]\nfinish\n\n[[ ## answer ## ]]\nFinish\n\n[[ ## completed ## ]]"
+                .to_string(),
+            Finish::Stop
+        )
+    );
 }
