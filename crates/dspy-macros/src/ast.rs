@@ -2,7 +2,9 @@
 
 use proc_macro2::TokenStream;
 use quote::ToTokens;
-use syn::{Attribute, Data, DeriveInput, Fields, Generics, Ident, ItemStruct, Type, Visibility};
+use syn::{
+    Attribute, Data, DeriveInput, Fields, Generics, Ident, ItemStruct, LitStr, Type, Visibility,
+};
 
 use crate::attr::{self, ContainerAttrs, Role, RoleAttr, SkipAttr};
 use crate::errors::Errors;
@@ -12,8 +14,11 @@ pub(crate) struct Signature<'a> {
     pub(crate) ident: &'a Ident,
     pub(crate) vis: &'a Visibility,
     pub(crate) generics: &'a Generics,
-    /// The doc comment after `inspect.cleandoc`; `None` means DSPy's default instructions.
+    /// `#[dspy(instructions = "...")]`, else the doc comment, after `inspect.cleandoc`;
+    /// `None` means DSPy's default instructions.
     pub(crate) instructions: Option<String>,
+    /// `#[dspy(derive(..))]`: added to the generated structs.
+    pub(crate) derives: &'a [syn::Path],
     pub(crate) fields: Vec<Field<'a>>,
 }
 
@@ -26,6 +31,8 @@ pub(crate) struct Field<'a> {
     /// Every `#[input]`/`#[output]` attribute (valid fields have exactly one).
     pub(crate) roles: Vec<RoleAttr>,
     pub(crate) docs: Vec<&'a Attribute>,
+    /// The doc comment after `inspect.cleandoc`: the description when `desc` is absent.
+    pub(crate) doc_desc: Option<String>,
 }
 
 impl Field<'_> {
@@ -37,15 +44,25 @@ impl Field<'_> {
         }
     }
 
+    /// The description: `desc = "..."`, else the doc comment.
+    pub(crate) fn desc(&self) -> Option<String> {
+        let desc = self.role().and_then(|r| r.desc.as_ref()).map(LitStr::value);
+        desc.or_else(|| self.doc_desc.clone())
+    }
+
     pub(crate) fn is(&self, role: Role) -> bool {
         self.role().is_some_and(|r| r.role == role)
     }
 }
 
 impl<'a> Signature<'a> {
-    /// Reads the struct; `None` (with an error recorded) for enums, unions, tuple and unit
-    /// structs.
-    pub(crate) fn from_syn(node: &'a DeriveInput, errors: &mut Errors) -> Option<Self> {
+    /// Reads the struct with its `#[dspy(..)]` attributes; `None` (with an error recorded) for
+    /// enums, unions, tuple and unit structs.
+    pub(crate) fn from_syn(
+        node: &'a DeriveInput,
+        container: &'a ContainerAttrs,
+        errors: &mut Errors,
+    ) -> Option<Self> {
         let named = match &node.data {
             Data::Struct(data) => match &data.fields {
                 Fields::Named(named) => named,
@@ -91,6 +108,7 @@ impl<'a> Signature<'a> {
                     ty: &field.ty,
                     roles: attr::role_attrs(&field.attrs, errors),
                     docs: attr::doc_attrs(&field.attrs),
+                    doc_desc: attr::doc_text(&field.attrs),
                 })
             })
             .collect();
@@ -98,7 +116,11 @@ impl<'a> Signature<'a> {
             ident: &node.ident,
             vis: &node.vis,
             generics: &node.generics,
-            instructions: attr::doc_text(&node.attrs),
+            instructions: match &container.instructions {
+                Some(text) => attr::cleandoc(&text.value()),
+                None => attr::doc_text(&node.attrs),
+            },
+            derives: &container.derives,
             fields,
         })
     }

@@ -4,7 +4,8 @@
 use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::meta::ParseNestedMeta;
-use syn::{Attribute, Expr, ExprLit, Lit, LitStr, Meta};
+use syn::punctuated::Punctuated;
+use syn::{Attribute, Expr, ExprLit, Lit, LitStr, Meta, Token};
 
 use crate::errors::Errors;
 
@@ -104,9 +105,17 @@ fn set_once(meta: &ParseNestedMeta<'_>, slot: &mut Option<LitStr>, key: &str) ->
 pub(crate) struct ContainerAttrs {
     /// `#[dspy(crate = path)]`: where the runtime is (default `::dspy`).
     pub(crate) krate: Option<syn::Path>,
+    /// `#[dspy(instructions = "...")]`: the instructions, in place of the doc comment.
+    pub(crate) instructions: Option<LitStr>,
+    /// `#[dspy(derive(..))]`: derives added to `<Name>Input` and `<Name>Output`.
+    pub(crate) derives: Vec<syn::Path>,
 }
 
-const CONTAINER_KEYS: &[&str] = &["crate"];
+const CONTAINER_KEYS: &[&str] = &["crate", "instructions", "derive"];
+
+/// The derives every generated struct has already: naming one in `derive(..)` would implement
+/// the trait twice.
+const BUILTIN_DERIVES: &[&str] = &["Debug", "Clone", "Serialize", "Deserialize"];
 
 pub(crate) fn container_attrs(attrs: &[Attribute], errors: &mut Errors) -> ContainerAttrs {
     let mut out = ContainerAttrs::default();
@@ -124,6 +133,10 @@ pub(crate) fn container_attrs(attrs: &[Attribute], errors: &mut Errors) -> Conta
                 }
                 out.krate = Some(path);
                 Ok(())
+            } else if meta.path.is_ident("instructions") {
+                set_once(&meta, &mut out.instructions, "instructions")
+            } else if meta.path.is_ident("derive") {
+                derive_list(&meta, &mut out.derives, errors)
             } else {
                 Err(meta.error(format!(
                     "unknown key `{}` in `#[dspy(..)]`; expected {}",
@@ -137,6 +150,38 @@ pub(crate) fn container_attrs(attrs: &[Attribute], errors: &mut Errors) -> Conta
         }
     }
     out
+}
+
+/// `derive(A, B, ..)`: the paths, each once, none of [`BUILTIN_DERIVES`]. A wrong entry is
+/// recorded and skipped, so the other entries are still checked.
+fn derive_list(
+    meta: &ParseNestedMeta<'_>,
+    derives: &mut Vec<syn::Path>,
+    errors: &mut Errors,
+) -> syn::Result<()> {
+    if !meta.input.peek(syn::token::Paren) {
+        return Err(meta.error("expected `derive(Trait, ..)`, for example `derive(PartialEq)`"));
+    }
+    let content;
+    syn::parenthesized!(content in meta.input);
+    let paths = Punctuated::<syn::Path, Token![,]>::parse_terminated(&content)?;
+    for path in paths {
+        let name = path.segments.last().map(|s| s.ident.to_string());
+        if let Some(builtin) = name.filter(|n| BUILTIN_DERIVES.contains(&n.as_str())) {
+            errors.error_at(
+                &path,
+                format!(
+                    "`{builtin}` is always implemented for the generated input and output structs; \
+                     remove it from `derive(..)`"
+                ),
+            );
+        } else if derives.iter().any(|d| path_text(d) == path_text(&path)) {
+            errors.error_at(&path, format!("duplicate derive `{}`", path_text(&path)));
+        } else {
+            derives.push(path);
+        }
+    }
+    Ok(())
 }
 
 /// The arguments of `#[module(..)]` on the struct: `crate = path`.
@@ -232,8 +277,7 @@ pub(crate) fn doc_attrs(attrs: &[Attribute]) -> Vec<&Attribute> {
 }
 
 /// The doc comment's text as Python would hold the equivalent docstring: the lines joined
-/// with `\n`, then Python's `inspect.cleandoc` ([`dspy_pytext::cleandoc`]). `None` when
-/// there is no text.
+/// with `\n`, then cleaned up ([`cleandoc`]). `None` when there is no text.
 pub(crate) fn doc_text(attrs: &[Attribute]) -> Option<String> {
     let lines: Vec<String> = attrs
         .iter()
@@ -251,6 +295,14 @@ pub(crate) fn doc_text(attrs: &[Attribute]) -> Option<String> {
     if lines.is_empty() {
         return None;
     }
-    let text = dspy_pytext::cleandoc(&lines.join("\n"));
+    cleandoc(&lines.join("\n"))
+}
+
+/// `text` after Python's `inspect.cleandoc` ([`dspy_pytext::cleandoc`]), which DSPy applies
+/// to a signature's docstring: the first line's leading blanks and the other lines' common
+/// indentation (the space after `///`) are removed, as are blank lines at either end. `None`
+/// when nothing is left.
+pub(crate) fn cleandoc(text: &str) -> Option<String> {
+    let text = dspy_pytext::cleandoc(text);
     (!text.is_empty()).then_some(text)
 }

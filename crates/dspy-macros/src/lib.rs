@@ -26,6 +26,7 @@ use syn::{parse_macro_input, DeriveInput};
 /// /// Answer questions with short factoid answers.
 /// #[derive(Signature)]
 /// struct QA {
+///     /// The question, as the user asked it.
 ///     #[input]
 ///     question: String,
 ///     /// The answer, in a few words.
@@ -35,51 +36,104 @@ use syn::{parse_macro_input, DeriveInput};
 ///
 /// let spec = QA::spec();
 /// assert_eq!(spec.instructions(), "Answer questions with short factoid answers.");
+/// assert_eq!(spec.inputs()[0].desc.as_deref(), Some("The question, as the user asked it."));
 /// assert_eq!(spec.outputs()[0].desc.as_deref(), Some("often between 1 and 5 words"));
 ///
-/// // The generated structs hold the values.
+/// // The generated structs hold the values; they are `Debug` and `Clone`.
 /// let input = QAInput { question: "Who wrote Dune?".into() };
 /// let output = QAOutput { answer: "Frank Herbert".into() };
-/// # let _ = (input, output);
+/// assert_eq!(format!("{:?}", output.clone()), r#"QAOutput { answer: "Frank Herbert" }"#);
+/// # let _ = input;
 /// ```
 ///
 /// # Fields
 ///
 /// Every field carries `#[input]` or `#[output]`, optionally with `desc = "..."` (the field's
 /// description in prompts) and `prefix = "..."` (saved with programs; by default inferred from
-/// the name as DSPy does, `Question:`). Fields keep their declaration order. Field doc
-/// comments are copied to the generated structs; they are not descriptions. A field's type
-/// must implement `serde::Serialize`, `serde::Deserialize` and `schemars::JsonSchema`; its
-/// DSPy type is read from the JSON Schema (`field_type_of`).
+/// the name as DSPy does, `Question:`). Fields keep their declaration order.
+///
+/// A field's doc comment is its description when `desc` is absent (`desc` wins when both are
+/// there); its lines are joined with `\n` and cleaned up like the instructions below, so the
+/// space after `///` is dropped. Field doc comments are also copied to the generated structs.
+///
+/// A field's type must implement `serde::Serialize`, `serde::Deserialize` and
+/// `schemars::JsonSchema`; its DSPy type is read from the JSON Schema (`field_type_of`). It must
+/// also implement `Debug` and `Clone`, which the generated structs implement: a field type
+/// without them is a compile error at the field ("`T` does not implement `Clone`, which the
+/// field types of a signature need"); derive them on your models and enums.
 ///
 /// # Instructions
 ///
-/// The struct's doc comment, cleaned up like a Python docstring (`inspect.cleandoc`), is the
-/// signature's instructions; without one, DSPy's default instructions
+/// `#[dspy(instructions = "...")]` on the struct is the signature's instructions (DSPy's
+/// docstring); the doc comment is then Rust documentation only. Without the attribute the
+/// struct's doc comment is the instructions. Either is cleaned up like a Python docstring
+/// (`inspect.cleandoc`); when there is no text, DSPy's default instructions are used
 /// (``Given the fields `question`, produce the fields `answer`.``).
+///
+/// ```
+/// use dspy::prelude::*;
+///
+/// /// Rust documentation: not shown to the LM.
+/// #[derive(Signature)]
+/// #[dspy(instructions = "Answer with a single word.")]
+/// struct OneWord {
+///     #[input]
+///     question: String,
+///     #[output]
+///     answer: String,
+/// }
+///
+/// assert_eq!(OneWord::spec().instructions(), "Answer with a single word.");
+/// ```
 ///
 /// # Generated items
 ///
 /// * `<Name>Input` and `<Name>Output`: structs with the item's visibility, `pub` fields of the
-///   input and output fields, deriving serde's `Serialize` and `Deserialize`.
+///   input and output fields, implementing `Debug` and `Clone` (as `#[derive]` would) and
+///   deriving serde's `Serialize` and `Deserialize`, plus the traits of `#[dspy(derive(..))]`.
 /// * `impl Signature for <Name>` whose `spec()` builds the `SignatureSpec` once.
+///
+/// # Container attributes
+///
+/// In `#[dspy(..)]` on the struct (one attribute or several):
+///
+/// * `instructions = "..."`: the instructions (see above).
+/// * `derive(Trait, ..)`: more derives for both generated structs, for example
+///   `#[dspy(derive(PartialEq, Eq, Hash))]`. Every field type must implement them. `Debug`,
+///   `Clone`, `Serialize` and `Deserialize` are always there and may not be listed.
+/// * `crate = path`: names the runtime crate when it is not `::dspy` (for example
+///   `#[dspy(crate = dspy_core)]`, or a re-export). The path must provide `__private` as
+///   `dspy` does.
+///
+/// ```
+/// use dspy::prelude::*;
+///
+/// /// Pick a label.
+/// #[derive(Signature)]
+/// #[dspy(derive(PartialEq, Eq, Hash))]
+/// struct Label {
+///     #[input]
+///     text: String,
+///     #[output]
+///     label: String,
+/// }
+///
+/// let a = LabelOutput { label: "spam".into() };
+/// assert_eq!(a, a.clone());
+/// ```
 ///
 /// # Rules checked at compile time
 ///
 /// * At least one `#[output]` field; each field exactly one of `#[input]`/`#[output]`.
 /// * Only the keys `desc` and `prefix` in `#[input(..)]`/`#[output(..)]`, each a string.
+/// * Only the keys `instructions` (a string, at most once), `derive` and `crate` (at most once)
+///   in `#[dspy(..)]`; no trait twice in `derive(..)`.
 /// * Distinct field names; no name starting with `_`; no Python keyword (`r#in`).
 /// * Not a reserved name (DSPy 3.4.1 or pydantic 2 reject these on a `dspy.Signature`):
 ///   `signature`, `instructions`, `input_fields`, `output_fields`, `fields`, `model_config`,
 ///   `model_dump`, `model_dump_json`, `model_validate`, `model_validate_json`,
 ///   `model_validate_strings`.
 /// * A struct with named fields and no generic parameters.
-///
-/// # Container attribute
-///
-/// `#[dspy(crate = path)]` names the runtime crate when it is not `::dspy` (for example
-/// `#[dspy(crate = dspy_core)]`, or a re-export). The path must provide `__private` as
-/// `dspy` does.
 #[proc_macro_derive(Signature, attributes(input, output, dspy))]
 pub fn derive_signature(input: TokenStream) -> TokenStream {
     let node = parse_macro_input!(input as DeriveInput);

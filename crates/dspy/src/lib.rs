@@ -4,9 +4,10 @@
 //! runtime ([`core`]) and the optimizers ([`optimize`]); [`prelude`] holds the names every
 //! program uses.
 //!
-//! A signature is a struct whose fields are its inputs and outputs; its doc comment is the
-//! instructions. `#[derive(Signature)]` describes it to the adapters and generates typed
-//! input and output structs:
+//! A signature is a struct whose fields are its inputs and outputs; its doc comment (or
+//! `#[dspy(instructions = "...")]`) is the instructions, and a field's doc comment (or `desc`)
+//! its description. `#[derive(Signature)]` describes it to the adapters and generates typed
+//! input and output structs (`Debug` and `Clone`; more with `#[dspy(derive(..))]`):
 //!
 //! ```
 //! use dspy::prelude::*;

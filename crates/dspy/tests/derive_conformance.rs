@@ -18,14 +18,14 @@ use serde_json::Value;
 
 // chat-format-out-model-team
 
-#[derive(Serialize, Deserialize, JsonSchema)]
+#[derive(Serialize, Deserialize, JsonSchema, Debug, Clone)]
 #[schemars(crate = "dspy::schemars")]
 struct Address {
     street: String,
     city: String,
 }
 
-#[derive(Serialize, Deserialize, JsonSchema)]
+#[derive(Serialize, Deserialize, JsonSchema, Debug, Clone)]
 #[schemars(crate = "dspy::schemars")]
 struct Person {
     name: String,
@@ -36,7 +36,7 @@ struct Person {
     nicknames: Vec<String>,
 }
 
-#[derive(Serialize, Deserialize, JsonSchema)]
+#[derive(Serialize, Deserialize, JsonSchema, Debug, Clone)]
 #[schemars(crate = "dspy::schemars")]
 struct Team {
     team_name: String,
@@ -54,7 +54,7 @@ struct BuildTeam {
 
 // json-format-out-enum
 
-#[derive(Serialize, Deserialize, JsonSchema)]
+#[derive(Serialize, Deserialize, JsonSchema, Debug, Clone)]
 #[schemars(crate = "dspy::schemars")]
 #[serde(rename_all = "lowercase")]
 enum Color {
@@ -109,7 +109,7 @@ struct Ticket {
 
 // chat-format-out-union
 
-#[derive(Serialize, Deserialize, JsonSchema)]
+#[derive(Serialize, Deserialize, JsonSchema, Debug, Clone)]
 #[schemars(crate = "dspy::schemars")]
 #[serde(untagged)]
 enum IntOrStr {

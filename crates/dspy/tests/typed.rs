@@ -9,7 +9,7 @@ use dspy_testkit::ScriptedLm;
 use serde::{Deserialize, Serialize};
 
 /// What to do next.
-#[derive(Serialize, Deserialize, JsonSchema, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, JsonSchema, Debug, Clone, PartialEq)]
 #[schemars(crate = "dspy::schemars")]
 enum Action {
     /// Look something up.

@@ -16,7 +16,7 @@ pub(crate) fn derive(node: &DeriveInput) -> TokenStream {
     let mut errors = Errors::default();
     let container = attr::container_attrs(&node.attrs, &mut errors);
     let krate = ast::runtime_path(&container);
-    let sig = Signature::from_syn(node, &mut errors);
+    let sig = Signature::from_syn(node, &container, &mut errors);
     if let Some(sig) = &sig {
         valid::check(sig, &mut errors);
     }
@@ -37,6 +37,7 @@ fn expand(sig: &Signature<'_>, krate: &TokenStream) -> TokenStream {
     let serde_path = format!("{krate}::__private::serde").replace(' ', "");
     let input_struct = data_struct(sig, Role::Input, &input_ident, krate, &serde_path);
     let output_struct = data_struct(sig, Role::Output, &output_ident, krate, &serde_path);
+    let debug_clone = debug_clone(sig, &input_ident, &output_ident);
     let instructions = match &sig.instructions {
         Some(text) => quote!(::core::option::Option::Some(#text)),
         None => quote!(::core::option::Option::None),
@@ -60,6 +61,7 @@ fn expand(sig: &Signature<'_>, krate: &TokenStream) -> TokenStream {
     quote! {
         #input_struct
         #output_struct
+        #debug_clone
 
         #[automatically_derived]
         impl #ident {
@@ -97,7 +99,9 @@ fn expand(sig: &Signature<'_>, krate: &TokenStream) -> TokenStream {
     }
 }
 
-/// `<Name>Input` or `<Name>Output`: the fields of one role, with their doc comments.
+/// `<Name>Input` or `<Name>Output`: the fields of one role, with their doc comments, deriving
+/// the `#[dspy(derive(..))]` traits and serde's traits (`Debug` and `Clone` are implemented
+/// by [`debug_clone`]).
 fn data_struct(
     sig: &Signature<'_>,
     role: Role,
@@ -111,6 +115,7 @@ fn data_struct(
         Role::Output => "output",
     };
     let doc = format!("The {kind} fields of the `{}` signature.", sig.ident);
+    let derives = sig.derives;
     let fields = sig.fields.iter().filter(|f| f.is(role)).map(|f| {
         let field_ident = f.ident;
         let ty = f.ty;
@@ -127,6 +132,7 @@ fn data_struct(
     });
     quote! {
         #[doc = #doc]
+        #(#[derive(#derives)])*
         #[derive(#krate::__private::serde::Serialize, #krate::__private::serde::Deserialize)]
         #[serde(crate = #serde_path)]
         #vis struct #ident {
@@ -135,12 +141,91 @@ fn data_struct(
     }
 }
 
+/// `Debug` and `Clone` for `<Name>Input` and `<Name>Output`, as `#[derive]` would write them,
+/// except that each field goes through a helper trait spanned at the field's type: a type
+/// without `Debug` or `Clone` is reported there, with a message that says why it needs them.
+fn debug_clone(sig: &Signature<'_>, input: &syn::Ident, output: &syn::Ident) -> TokenStream {
+    let name = sig.ident;
+    let on_unimplemented = |tr: &str| {
+        let message = format!(
+            "`{{Self}}` does not implement `{tr}`, which the field types of a signature need"
+        );
+        let label = format!("the type of a field of the `{name}` signature");
+        let note = format!(
+            "`#[derive(Signature)]` gives `{input}` and `{output}` `Debug` and `Clone`: \
+             derive or implement `{tr}` for `{{Self}}`"
+        );
+        quote! {
+            #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+        }
+    };
+    let clone_note = on_unimplemented("Clone");
+    let debug_note = on_unimplemented("Debug");
+    let impls = [(Role::Input, input), (Role::Output, output)].map(|(role, ident)| {
+        let fields: Vec<&Field<'_>> = sig.fields.iter().filter(|f| f.is(role)).collect();
+        let clones = fields.iter().map(|f| {
+            let field = f.ident;
+            quote_spanned! {f.ty.span()=> #field: FieldClone::field_clone(&self.#field) }
+        });
+        let debugs = fields.iter().map(|f| {
+            let (field, name) = (f.ident, &f.name);
+            quote_spanned! {f.ty.span()=> .field(#name, FieldDebug::field_debug(&self.#field)) }
+        });
+        let struct_name = ident.to_string();
+        quote! {
+            #[automatically_derived]
+            impl ::core::clone::Clone for #ident {
+                #[inline]
+                fn clone(&self) -> Self {
+                    #ident { #(#clones,)* }
+                }
+            }
+
+            #[automatically_derived]
+            impl ::core::fmt::Debug for #ident {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct(#struct_name) #(#debugs)* .finish()
+                }
+            }
+        }
+    });
+    quote! {
+        const _: () = {
+            #clone_note
+            trait FieldClone: ::core::marker::Sized {
+                fn field_clone(&self) -> Self;
+            }
+            impl<T: ::core::clone::Clone> FieldClone for T {
+                #[inline]
+                fn field_clone(&self) -> T {
+                    ::core::clone::Clone::clone(self)
+                }
+            }
+
+            #debug_note
+            trait FieldDebug {
+                fn field_debug(&self) -> &dyn ::core::fmt::Debug;
+            }
+            impl<T: ::core::fmt::Debug> FieldDebug for T {
+                fn field_debug(&self) -> &dyn ::core::fmt::Debug {
+                    self
+                }
+            }
+
+            #(#impls)*
+        };
+    }
+}
+
 /// The static description of one field, `FieldDecl { .. }`.
 fn field_decl(field: &Field<'_>, krate: &TokenStream) -> TokenStream {
     let name = &field.name;
     let role = field.role();
     let output = field.is(Role::Output);
-    let desc = option_str(role.and_then(|r| r.desc.as_ref()));
+    let desc = match field.desc() {
+        Some(text) => quote!(::core::option::Option::Some(#text)),
+        None => quote!(::core::option::Option::None),
+    };
     let prefix = option_str(role.and_then(|r| r.prefix.as_ref()));
     let ty = field.ty;
     // Spanned at the type, so a type without `JsonSchema` is reported there.

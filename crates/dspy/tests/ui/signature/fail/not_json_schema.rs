@@ -1,7 +1,7 @@
 use dspy::Signature;
 use serde::{Deserialize, Serialize};
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, Debug, Clone)]
 struct Answer {
     text: String,
 }

@@ -2,7 +2,7 @@ use dspy::prelude::*;
 use dspy::schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-#[derive(Serialize, Deserialize, JsonSchema)]
+#[derive(Serialize, Deserialize, JsonSchema, Debug, Clone)]
 #[schemars(crate = "dspy::schemars")]
 enum Sentiment {
     Positive,
@@ -10,7 +10,7 @@ enum Sentiment {
 }
 
 /// A span of text.
-#[derive(Serialize, Deserialize, JsonSchema)]
+#[derive(Serialize, Deserialize, JsonSchema, Debug, Clone)]
 #[schemars(crate = "dspy::schemars")]
 struct Span {
     start: usize,
