@@ -330,13 +330,7 @@ impl Engine {
             .unwrap_or(0);
         while text.tokens() < params.max_tokens {
             if let Some(state) = &format {
-                // A `Literal` value's mask is stricter than the opening's; without it (no
-                // token could continue the value) the opening's applies as for any value.
-                let literal =
-                    state.mask_literal(&text.bytes, &self.vocab, &self.stop_ids, &mut logits);
-                if !literal && state.at_value_start(&text.bytes) {
-                    self.mask_value_opening(&mut logits, state.plain_value());
-                }
+                state.mask(&text.bytes, &self.vocab, &self.stop_ids, &mut logits);
             }
             let next = sampler.sample(&logits);
             stats.sampled_tokens += 1;
@@ -424,24 +418,6 @@ impl Engine {
             text: String::from_utf8_lossy(&text.bytes).into_owned(),
             finish,
         })
-    }
-
-    /// At the opening of a value: no end of turn, and for plain values nothing opening with
-    /// `{` (a copied `{field}` placeholder) or `[` (a header of the model's own).
-    fn mask_value_opening(&self, logits: &mut [f32], plain: bool) {
-        for &id in &self.stop_ids {
-            if let Some(l) = logits.get_mut(id as usize) {
-                *l = f32::NEG_INFINITY;
-            }
-        }
-        if plain {
-            for (l, bytes) in logits.iter_mut().zip(&self.vocab) {
-                let first_visible = bytes.iter().find(|b| !b.is_ascii_whitespace());
-                if matches!(first_visible, Some(b'{' | b'[')) {
-                    *l = f32::NEG_INFINITY;
-                }
-            }
-        }
     }
 }
 

@@ -11,6 +11,9 @@
 //!   copied placeholder or header);
 //! - keeps the value of a `Literal[...]` of strings to exactly one member (see [`literal`]):
 //!   only tokens on the way to a member are sampled, and a whole member ends the value;
+//! - keeps a JSON-shaped value (`dict[...]`, `list[...]`, `tuple[...]`, a pydantic model) valid
+//!   JSON of the right top-level kind (see [`json`]): only tokens that keep it a valid prefix
+//!   are sampled, and the closing of the top-level object or array ends the value;
 //! - when the model starts a header of its own (`[[` and then `##` anywhere in a value, or a line
 //!   opening with `[` and then `#`) or ends its turn, replaces that with the next field's
 //!   header, or after the last field with `[[ ## completed ## ]]`, and ends the completion there;
@@ -21,10 +24,13 @@
 
 use dspy_adapters::{Message, Role};
 
+mod fields;
+mod json;
 mod literal;
 
+pub use fields::first_output_field;
+pub use json::{json_kind, JsonKind};
 pub use literal::literal_members;
-use literal::Progress;
 
 /// The marker that ends a DSPy chat-format completion.
 pub const COMPLETED_MARKER: &str = "[[ ## completed ## ]]";
@@ -39,6 +45,9 @@ pub struct OutputField {
     /// For a `Literal[...]` of strings, its members: the value must be exactly one of them
     /// (see [`literal_members`]).
     pub literal: Option<Vec<String>>,
+    /// For a JSON-shaped value, its top-level kind: the value must be valid JSON of that kind
+    /// (see [`json_kind`]).
+    pub json: Option<JsonKind>,
 }
 
 /// The output fields of one DSPy chat-format request, in order.
@@ -55,7 +64,8 @@ impl ChatFormat {
     /// adapter requests list their fields too, but ask for another format).
     pub fn from_messages(messages: &[Message]) -> Option<ChatFormat> {
         let first = first_output_field(messages)?;
-        let fields = output_fields(&messages.iter().find(|m| m.role == Role::System)?.content);
+        let system = &messages.iter().find(|m| m.role == Role::System)?.content;
+        let fields = fields::output_fields(system);
         (fields.first()?.name == first).then_some(ChatFormat { fields })
     }
 
@@ -65,68 +75,18 @@ impl ChatFormat {
     }
 }
 
-/// The first output field named by the last user message's "starting with the field
-/// `[[ ## name ## ]]`" reminder.
-pub fn first_output_field(messages: &[Message]) -> Option<String> {
-    const CUE: &str = "starting with the field `[[ ## ";
-    let last_user = messages.iter().rev().find(|m| m.role == Role::User)?;
-    let at = last_user.content.rfind(CUE)? + CUE.len();
-    let rest = &last_user.content[at..];
-    let end = rest.find(" ## ]]`")?;
-    let name = &rest[..end];
-    (!name.is_empty() && !name.contains('\n')).then(|| name.to_string())
-}
-
-/// The `N. \`name\` (type)` lines under "Your output fields are:".
-fn output_fields(system: &str) -> Vec<OutputField> {
-    let Some(at) = system.find("Your output fields are:\n") else {
-        return Vec::new();
-    };
-    let mut fields = Vec::new();
-    for line in system[at..].lines().skip(1) {
-        if line.starts_with("All interactions will be structured") {
-            break;
-        }
-        let Some(rest) = line
-            .split_once(". `")
-            .filter(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-            .map(|(_, rest)| rest)
-        else {
-            continue; // a description's continuation line
-        };
-        let Some((name, rest)) = rest.split_once("` (") else {
-            continue;
-        };
-        let ty = type_text(rest);
-        let plain = matches!(ty, "str" | "int" | "float" | "bool") || ty.starts_with("Literal[");
-        fields.push(OutputField {
-            name: name.to_string(),
-            plain,
-            literal: literal_members(ty),
-        });
-    }
-    fields
-}
-
-/// The type text before the `)` that closes it (brackets and quotes inside are skipped, so
-/// `dict[str, list[int]]` and `Literal['a)']` come out whole and a description's own
-/// parentheses are not read as part of the type).
-fn type_text(rest: &str) -> &str {
-    let mut depth = 0usize;
-    let mut quote: Option<char> = None;
-    for (i, c) in rest.char_indices() {
-        match (quote, c) {
-            (Some(q), _) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '\'' | '"') => quote = Some(c),
-            (None, '(' | '[' | '{') => depth += 1,
-            (None, ']' | '}') => depth = depth.saturating_sub(1),
-            (None, ')') if depth == 0 => return &rest[..i],
-            (None, ')') => depth -= 1,
-            _ => {}
-        }
-    }
-    rest
+/// How far a constrained value (a `Literal` or JSON) has come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Progress {
+    /// On the way to a complete value: keep sampling.
+    Open,
+    /// Complete, ending at byte `end` of the value (leading whitespace included).
+    Done {
+        /// Where the value ends.
+        end: usize,
+    },
+    /// Off the constraint (it was lifted): the plain guard decides.
+    Off,
 }
 
 /// What the engine does after a token under a [`ChatFormat`].
@@ -184,40 +144,71 @@ impl<'f> FormatState<'f> {
         self.format.fields[self.field].literal.as_deref()
     }
 
+    /// The JSON kind the current value must have (a JSON-shaped field).
+    pub(crate) fn json(&self) -> Option<JsonKind> {
+        self.format.fields[self.field].json
+    }
+
     /// The current value so far (`text` is the whole completion).
     pub(crate) fn value<'t>(&self, text: &'t [u8]) -> &'t [u8] {
         text.get(self.value_start..).unwrap_or_default()
     }
 
-    /// Masks `logits` so a `Literal` value stays on the way to one of its members (`vocab[id]`
-    /// is token `id`'s bytes; `stop_ids` end the turn). Returns `false`, with `logits` as they
-    /// were, for other values and when no token could continue the value.
-    pub(crate) fn mask_literal(
+    /// Masks `logits` for the next token (`text` is the whole completion, `vocab[id]` token
+    /// `id`'s bytes, `stop_ids` end the turn): a `Literal` value stays on the way to one of its
+    /// members, a JSON-shaped value a valid JSON prefix. Without such a mask (another value, or
+    /// no token could continue the value) the opening of a value is masked as for any value:
+    /// no end of turn, and for plain values nothing opening with `{` (a copied `{field}`
+    /// placeholder) or `[` (a header of the model's own).
+    pub(crate) fn mask(
         &self,
         text: &[u8],
         vocab: &[Vec<u8>],
         stop_ids: &[u32],
         logits: &mut [f32],
-    ) -> bool {
-        self.literal().is_some_and(|members| {
-            literal::mask_literal(members, self.value(text), vocab, stop_ids, logits)
-        })
+    ) {
+        let value = self.value(text);
+        let masked = match (self.literal(), self.json()) {
+            (Some(members), _) => literal::mask_literal(members, value, vocab, stop_ids, logits),
+            (None, Some(kind)) => json::mask_json(kind, value, vocab, stop_ids, logits),
+            (None, None) => false,
+        };
+        if masked || !self.at_value_start(text) {
+            return;
+        }
+        for &id in stop_ids {
+            if let Some(l) = logits.get_mut(id as usize) {
+                *l = f32::NEG_INFINITY;
+            }
+        }
+        if self.plain_value() {
+            for (l, bytes) in logits.iter_mut().zip(vocab) {
+                let first_visible = bytes.iter().find(|b| !b.is_ascii_whitespace());
+                if matches!(first_visible, Some(b'{' | b'[')) {
+                    *l = f32::NEG_INFINITY;
+                }
+            }
+        }
     }
 
     /// After a token was appended (`text` is the whole completion): a `Literal` value that is
-    /// a whole member (and not the start of a longer one) ends there. Otherwise `[[` and then
-    /// `##` (after optional spaces) anywhere in the value, or a line opening with `[` and then
-    /// `#`, is the model starting a header of its own (`Paris [[ ## completed ## ]]`,
+    /// a whole member (and not the start of a longer one) ends there, a JSON value at the
+    /// bracket closing it; while either is on its way nothing else ends it. Otherwise `[[` and
+    /// then `##` (after optional spaces) anywhere in the value, or a line opening with `[` and
+    /// then `#`, is the model starting a header of its own (`Paris [[ ## completed ## ]]`,
     /// `[[## answer ## ]]`, `[## answer ## ]`), which ends the current value. `[[1, 2]]` and
     /// `see [#3]` are values; a `[` with nothing after it yet is decided by the next tokens.
     pub(crate) fn after_token(&mut self, text: &[u8]) -> Step {
-        if let Some(members) = self.literal() {
-            match literal::progress(members, self.value(text)) {
-                Progress::Open => return Step::Continue,
-                Progress::Done { end } => return self.end_value(text, self.value_start + end),
-                // The constraint was lifted: the value ends as any other.
-                Progress::Off => {}
-            }
+        let progress = match (self.literal(), self.json()) {
+            (Some(members), _) => literal::progress(members, self.value(text)),
+            (None, Some(kind)) => json::progress(kind, self.value(text)),
+            (None, None) => Progress::Off,
+        };
+        match progress {
+            Progress::Open => return Step::Continue,
+            Progress::Done { end } => return self.end_value(text, self.value_start + end),
+            // No constraint, or it was lifted: the value ends as any other.
+            Progress::Off => {}
         }
         let from = self.scan_from.max(self.value_start).min(text.len());
         let mut undecided = None;
@@ -313,18 +304,22 @@ mod tests {
         let names: Vec<_> = f
             .fields
             .iter()
-            .map(|x| (x.name.as_str(), x.plain))
+            .map(|x| (x.name.as_str(), x.plain, x.json))
             .collect();
         assert_eq!(
             names,
-            [("reasoning", true), ("answer", true), ("facts", false)]
+            [
+                ("reasoning", true, None),
+                ("answer", true, None),
+                ("facts", false, Some(JsonKind::Array))
+            ]
         );
         assert_eq!(
-            type_text("Literal['a)', 'b']): x (y)"),
+            fields::type_text("Literal['a)', 'b']): x (y)"),
             "Literal['a)', 'b']"
         );
         assert_eq!(
-            type_text("dict[str, list[int]]): d"),
+            fields::type_text("dict[str, list[int]]): d"),
             "dict[str, list[int]]"
         );
     }
@@ -349,6 +344,14 @@ mod tests {
         );
     }
 
+    /// The format with `facts` taken as a free value (no JSON constraint): the header rules
+    /// for any value.
+    fn free_format() -> ChatFormat {
+        let mut f = format();
+        f.fields[2].json = None;
+        f
+    }
+
     /// Appends `piece` and runs the guard on it.
     fn push(state: &mut FormatState<'_>, text: &mut Vec<u8>, piece: &str) -> Step {
         text.extend_from_slice(piece.as_bytes());
@@ -357,7 +360,7 @@ mod tests {
 
     #[test]
     fn a_header_of_the_models_own_becomes_the_next_expected_header() {
-        let f = format();
+        let f = free_format();
         let mut text = f.header(0).into_bytes();
         let mut state = FormatState::new(&f, text.len());
         assert!(state.at_value_start(&text));
@@ -420,7 +423,7 @@ mod tests {
     /// Small models often end a value and start the next header on the same line.
     #[test]
     fn a_header_started_inside_a_line_ends_the_value() {
-        let f = format();
+        let f = free_format();
         let mut text = f.header(0).into_bytes();
         let start = text.len();
         let mut state = FormatState::new(&f, start);
@@ -500,6 +503,38 @@ mod tests {
             Step::Rewrite {
                 keep: start + "Look".len(),
                 text: "\n\n[[ ## facts ## ]]\n".into()
+            }
+        );
+    }
+
+    #[test]
+    fn a_json_value_ends_at_its_closing_bracket() {
+        let f = format();
+        let mut text = f.header(2).into_bytes();
+        let start = text.len();
+        let mut state = FormatState::new(&f, start);
+        state.field = 2;
+        assert_eq!(push(&mut state, &mut text, " [[\"a"), Step::Continue);
+        // Inside a string a header is text; the value is on its way.
+        assert_eq!(push(&mut state, &mut text, " [[ ## b"), Step::Continue);
+        assert_eq!(push(&mut state, &mut text, "\"]"), Step::Continue);
+        assert_eq!(
+            push(&mut state, &mut text, "]\n\n[["),
+            Step::Finish {
+                keep: start + " [[\"a [[ ## b\"]]".len(),
+                text: "\n\n[[ ## completed ## ]]".into()
+            }
+        );
+        // Off JSON (the mask was lifted), headers end the value as in any other.
+        let mut text = f.header(2).into_bytes();
+        let mut state = FormatState::new(&f, start);
+        state.field = 2;
+        assert_eq!(push(&mut state, &mut text, "[x"), Step::Continue);
+        assert_eq!(
+            push(&mut state, &mut text, " [[ ## completed"),
+            Step::Finish {
+                keep: start + "[x".len(),
+                text: "\n\n[[ ## completed ## ]]".into()
             }
         );
     }

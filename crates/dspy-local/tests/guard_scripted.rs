@@ -15,7 +15,7 @@ use candle_core::quantized::gguf_file::{self, Value};
 use candle_core::quantized::{GgmlDType, QTensor};
 use candle_core::{Device, Tensor};
 use dspy_local::engine::{Engine, Finish, GenerateParams};
-use dspy_local::guard::{ChatFormat, OutputField};
+use dspy_local::guard::{ChatFormat, JsonKind, OutputField};
 
 /// Vocabulary size (and hidden size: the embedding is the identity).
 const VOCAB: usize = 512;
@@ -143,6 +143,7 @@ fn format(fields: &[(&str, bool)]) -> ChatFormat {
                 name: name.to_string(),
                 plain: *plain,
                 literal: None,
+                json: None,
             })
             .collect(),
     }
@@ -361,12 +362,14 @@ fn literal_format(with_answer: bool) -> GenerateParams {
         name: "next_tool_name".into(),
         plain: true,
         literal: Some(vec!["lookup".into(), "calculate".into(), "finish".into()]),
+        json: None,
     }];
     if with_answer {
         fields.push(OutputField {
             name: "answer".into(),
             plain: true,
             literal: None,
+            json: None,
         });
     }
     GenerateParams {
@@ -405,4 +408,61 @@ fn a_literal_value_is_exactly_one_member() {
             Finish::Stop
         )
     );
+}
+
+/// For a tool's arguments the model prefers, in order: ending its turn, the copied
+/// `{country_facts}` placeholder (`{`, `country`, `_facts`, `}`) and, only as a later choice
+/// at some steps, the tokens of `{"country": "France"}`; after that it would go on with `}}`.
+fn tool_args() -> Script {
+    let words = vec!["country", "_facts", "\"country", "\": ", "\"France\"", "}}"];
+    let (b, w) = (Tok::Byte, Tok::Word);
+    let next = vec![
+        (b(b'\n'), vec![Tok::Eos, b(b'{')]),
+        (b(b'{'), vec![w("country"), w("\"country")]),
+        (w("country"), vec![w("_facts")]),
+        (w("_facts"), vec![b(b'}')]),
+        (b(b'}'), vec![Tok::Eos]),
+        (w("\"country"), vec![w("\": ")]),
+        (w("\": "), vec![w("country"), w("\"France\"")]),
+        (w("\"France\""), vec![w("}}"), b(b'}')]),
+        (w("}}"), vec![Tok::Eos]),
+    ];
+    Script { words, next }
+}
+
+#[test]
+fn a_json_value_is_valid_json_of_its_kind() {
+    let mut engine = tool_args().engine("json");
+    // Unconstrained (a `dict` value's opening only forbids the end of the turn): the
+    // placeholder, which no JSON parser reads.
+    assert_eq!(
+        run(&mut engine, &guarded(&[("next_tool_args", false)], 96)),
+        (
+            "[[ ## next_tool_args ## ]]\n{country_facts}\n\n[[ ## completed ## ]]".to_string(),
+            Finish::Stop
+        )
+    );
+    // As JSON: `country` after `{` and as a value, and `}}` are masked, and the `}` closing
+    // the object ends the value at once (the model would end its turn after it). The next
+    // field is unconstrained again.
+    let mut format = format(&[("next_tool_args", false), ("answer", false)]);
+    format.fields[0].json = Some(JsonKind::Object);
+    let params = GenerateParams {
+        max_tokens: 96,
+        chat_format: Some(format),
+        ..GenerateParams::default()
+    };
+    let (text, finish) = run(&mut engine, &params);
+    assert_eq!(
+        text,
+        "[[ ## next_tool_args ## ]]\n{\"country\": \"France\"}\n\n[[ ## answer ## ]]\n{country_facts}\n\n[[ ## completed ## ]]"
+    );
+    assert_eq!(finish, Finish::Stop);
+    let value = text
+        .split("\n\n")
+        .next()
+        .and_then(|s| s.strip_prefix("[[ ## next_tool_args ## ]]\n"))
+        .expect("the value");
+    let parsed: serde_json::Value = serde_json::from_str(value).expect("valid JSON");
+    assert_eq!(parsed["country"], "France");
 }

@@ -304,3 +304,58 @@ fn constrained_rewrites_keep_the_cache_in_step_with_the_text() {
         );
     }
 }
+
+/// `dict[str, Any]` and `list[str]` outputs under the chat-format constraint: valid JSON of
+/// their kind, or, for a value cut for want of room, the start of one (serde_json then runs out
+/// of input, and finds nothing invalid).
+#[test]
+fn constrained_json_values_parse_on_the_real_model() {
+    use dspy_local::engine::Finish;
+    use dspy_local::guard::{ChatFormat, JsonKind};
+
+    let Some(lm) = lm() else { return };
+    let system = "Your input fields are:\n1. `question` (str):\nYour output fields are:\n1. `tool_args` (dict[str, Any]):\n2. `cities` (list[str]):\nAll interactions will be structured in the following way, with the appropriate values filled in.\n\n[[ ## question ## ]]\n{question}\n\n[[ ## tool_args ## ]]\n{tool_args}        # note: the value you produce must adhere to the JSON schema: {\"type\": \"object\", \"additionalProperties\": true}\n\n[[ ## cities ## ]]\n{cities}        # note: the value you produce must adhere to the JSON schema: {\"type\": \"array\", \"items\": {\"type\": \"string\"}}\n\n[[ ## completed ## ]]\nIn adhering to this structure, your objective is: \n        Give the arguments of the tool `lookup`, which takes arguments {'city': {'type': 'string'}}, and the cities named in the question.";
+    let user = "[[ ## question ## ]]\nWhich country is Paris in?\n\nRespond with the corresponding output fields, starting with the field `[[ ## tool_args ## ]]` (must be formatted as a valid Python dict[str, Any]), then `[[ ## cities ## ]]` (must be formatted as a valid Python list[str]), and then ending with the marker for `[[ ## completed ## ]]`.";
+    // One demo, as DSPy writes it: the same request for another city, and its answer.
+    let demo_user = user.replace("Paris", "Rome");
+    let demo = "[[ ## tool_args ## ]]\n{\"city\": \"Rome\"}\n\n[[ ## cities ## ]]\n[\"Rome\"]\n\n[[ ## completed ## ]]";
+    let messages = vec![
+        Message::system(system),
+        Message::user(demo_user),
+        Message::assistant(demo),
+        Message::user(user),
+    ];
+    let format = ChatFormat::from_messages(&messages).expect("a chat-format request");
+    let kinds: Vec<_> = format.fields.iter().map(|f| f.json).collect();
+    assert_eq!(kinds, [Some(JsonKind::Object), Some(JsonKind::Array)]);
+    let (text, finish) = rt()
+        .block_on(lm.with_engine(move |e: &mut Engine| {
+            let params = GenerateParams {
+                max_tokens: 128,
+                chat_format: Some(format),
+                ..GenerateParams::default()
+            };
+            let c = e.generate(&messages, &params)?.completions.remove(0);
+            Ok((c.text, c.finish))
+        }))
+        .expect("engine answers");
+    assert!(text.ends_with("\n\n[[ ## completed ## ]]"), "{text:?}");
+    let section = |name: &str| {
+        let header = format!("[[ ## {name} ## ]]\n");
+        let at = text.find(&header).map(|i| i + header.len());
+        let rest = &text[at.unwrap_or_else(|| panic!("no {name} in {text:?}"))..];
+        rest[..rest.find("\n\n[[ ## ").unwrap_or(rest.len())].to_string()
+    };
+    for (value, object) in [(section("tool_args"), true), (section("cities"), false)] {
+        match serde_json::from_str::<serde_json::Value>(&value) {
+            Ok(parsed) => {
+                assert_eq!(parsed.is_object(), object, "{text:?}");
+                assert_eq!(parsed.is_array(), !object, "{text:?}");
+            }
+            Err(e) => assert!(
+                e.is_eof() && finish == Finish::Length,
+                "{e}: {value:?} in {text:?}"
+            ),
+        }
+    }
+}

@@ -10,6 +10,8 @@
 use dspy_adapters::signature::{parse_type, LiteralValue};
 use dspy_adapters::FieldType;
 
+use super::Progress;
+
 /// The members of a `Literal[...]` type whose members are all non-empty strings, in order
 /// (quotes as DSPy writes them: `'x'`, `"it's"`, `'a\'b'`). `None` for any other type,
 /// including `Optional[Literal[...]]`, a `Literal` with a number, `True` or `None` among its
@@ -29,20 +31,6 @@ pub fn literal_members(ty: &str) -> Option<Vec<String>> {
         })
         .collect::<Option<_>>()?;
     (!members.is_empty()).then_some(members)
-}
-
-/// How far a `Literal` value has come (see [`progress`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Progress {
-    /// Empty, a prefix of a member, or a member that a longer member extends: keep sampling.
-    Open,
-    /// A whole member, ending at byte `end` of the value: the value is complete.
-    Done {
-        /// Where the member ends in the value (leading whitespace included).
-        end: usize,
-    },
-    /// On the way to no member (the constraint was lifted): the plain guard decides.
-    Off,
 }
 
 /// Where `value` (the text after the field's header) stands: leading ASCII whitespace aside,
