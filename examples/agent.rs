@@ -8,9 +8,10 @@
 //! dspy-examples --example agent` (reads `OPENAI_API_KEY`, and `OPENAI_BASE_URL` for vLLM,
 //! llama.cpp, Ollama's OpenAI endpoint, ...). A question may be given as the first argument.
 //!
-//! A 135M-parameter local model is a weak agent: it often picks a wrong tool or writes
-//! arguments that do not parse, and the run ends with the error. The program is the same on a
-//! real model.
+//! A 135M-parameter local model is a weak agent: it often picks a wrong tool or invents
+//! arguments, so its answer is usually wrong. The embedded engine keeps its steps parseable (a
+//! tool name is one of the tools, arguments are valid JSON), so the run ends with an answer.
+//! The program is the same on a real model.
 
 use std::sync::Arc;
 
