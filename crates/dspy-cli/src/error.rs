@@ -35,6 +35,12 @@ pub(crate) enum CliError {
     /// The local model failed.
     #[error(transparent)]
     Lm(#[from] dspy_core::lm::LmError),
+    /// The server could not bind its address or start its runtime.
+    #[error("could not serve: {0}")]
+    Serve(std::io::Error),
+    /// The server failed.
+    #[error(transparent)]
+    Server(#[from] dspy_serve::ServeError),
     /// Reading the terminal failed.
     #[error("could not read the terminal: {0}")]
     Terminal(std::io::Error),

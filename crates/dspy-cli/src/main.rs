@@ -5,6 +5,7 @@
 //! dspy inspect program.json
 //! dspy prompt program.json --signature "question -> answer" --input question="Why?"
 //! dspy chat
+//! dspy serve program.json --signature "question -> answer" --model openai/gpt-4o-mini
 //! ```
 
 mod chat;
@@ -12,6 +13,7 @@ mod error;
 mod inspect;
 mod prompt;
 mod saved;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -68,6 +70,31 @@ enum Command {
         #[arg(long, default_value_t = 256)]
         max_tokens: u32,
     },
+    /// Serves a saved predictor as an HTTP JSON endpoint: `POST /predict` with the inputs as a
+    /// JSON object runs it, `GET /predict/schema` gives the input and output JSON Schemas.
+    ///
+    /// Prints `listening on http://ADDR` first; Ctrl-C (or SIGTERM) stops it after the
+    /// requests in flight finish.
+    Serve {
+        /// A program saved as DSPy JSON.
+        file: PathBuf,
+        /// The predictor's signature as a DSPy string signature.
+        #[arg(long, short)]
+        signature: String,
+        /// Which predictor (its name in the file); needed when the file has several.
+        #[arg(long, short)]
+        predictor: Option<String>,
+        /// The model: a provider string (keys and base URLs from the environment, e.g.
+        /// OPENAI_API_KEY) or `local/...` for the embedded model.
+        #[arg(long, short, default_value = "openai/gpt-4o-mini")]
+        model: String,
+        /// The address to listen on (port 0 picks a free one).
+        #[arg(long, default_value = "127.0.0.1:8000")]
+        addr: String,
+        /// Most requests run at once; more get 503.
+        #[arg(long, default_value_t = dspy_serve::DEFAULT_CONCURRENCY_LIMIT)]
+        concurrency: usize,
+    },
 }
 
 /// The adapters `prompt` can format with.
@@ -101,6 +128,21 @@ fn main() -> ExitCode {
             json,
         }),
         Command::Chat { model, max_tokens } => chat::run(&model, max_tokens),
+        Command::Serve {
+            file,
+            signature,
+            predictor,
+            model,
+            addr,
+            concurrency,
+        } => serve::run(&serve::Args {
+            file,
+            signature,
+            predictor,
+            model,
+            addr,
+            concurrency,
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,6 +1,6 @@
 //! `dspy prompt`: the exact messages a saved predictor sends.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use dspy_adapters::{AdapterKind, Values};
 use dspy_core::predict::Predict;
@@ -22,10 +22,7 @@ pub(crate) struct Args {
 
 /// Prints the messages.
 pub(crate) fn run(args: &Args) -> Result<(), CliError> {
-    let saved = saved::read(&args.file)?;
-    let state = pick(&saved, args.predictor.as_deref())?;
-    let mut predict = Predict::parse(&args.signature)?;
-    predict.load_state(state)?;
+    let predict = load(&args.file, &args.signature, args.predictor.as_deref())?;
     let inputs = parse_inputs(&args.inputs)?;
     let kind = match args.adapter {
         AdapterArg::Chat => AdapterKind::Chat,
@@ -56,6 +53,19 @@ pub(crate) fn run(args: &Args) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+/// The saved predictor `name` (or the only one) in `file`, as a predictor of `signature`.
+pub(crate) fn load(
+    file: &Path,
+    signature: &str,
+    predictor: Option<&str>,
+) -> Result<Predict, CliError> {
+    let saved = saved::read(file)?;
+    let state = pick(&saved, predictor)?;
+    let mut predict = Predict::parse(signature)?;
+    predict.load_state(state)?;
+    Ok(predict)
 }
 
 /// The state of the named predictor, or of the only one.

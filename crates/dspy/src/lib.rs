@@ -46,6 +46,7 @@
 //! | feature | default | what |
 //! |---|---|---|
 //! | `derive` | yes | `#[derive(Signature)]` and `#[module]` |
+//! | `serve` | no | `dspy::serve`: programs as HTTP JSON endpoints (axum) |
 //!
 //! A complete typed program (two signatures, a `#[module]` with two predictors, a call and an
 //! `Evaluate` run) is in the repository's README, which is compiled and run as a doctest.
@@ -70,6 +71,13 @@ pub use dspy_optimize as optimize;
 #[cfg_attr(docsrs, doc(cfg(feature = "local")))]
 #[doc(inline)]
 pub use dspy_local as local;
+
+/// Programs as HTTP JSON endpoints (axum): [`serve::Server`] publishes each program's input and
+/// output JSON Schema and bounds body size, concurrency and time; shutdown is graceful.
+#[cfg(feature = "serve")]
+#[cfg_attr(docsrs, doc(cfg(feature = "serve")))]
+#[doc(inline)]
+pub use dspy_serve as serve;
 
 /// `schemars`, whose `JsonSchema` every signature field type implements
 /// (`#[derive(schemars::JsonSchema)]` on your models and enums).
