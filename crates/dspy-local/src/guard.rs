@@ -9,10 +9,10 @@
 //! - at the start of every value forbids the end of the turn, and at the start of a plain value
 //!   (`str`, `int`, `float`, `bool`, `Literal[...]`) also tokens opening with `{` or `[` (a
 //!   copied placeholder or header);
-//! - keeps the value of a `Literal[...]` of strings to exactly one member (see [`literal`]):
+//! - keeps the value of a `Literal[...]` of strings to exactly one member (see `guard/literal.rs`):
 //!   only tokens on the way to a member are sampled, and a whole member ends the value;
 //! - keeps a JSON-shaped value (`dict[...]`, `list[...]`, `tuple[...]`, a pydantic model) valid
-//!   JSON of the right top-level kind (see [`json`]): only tokens that keep it a valid prefix
+//!   JSON of the right top-level kind (see `guard/json.rs`): only tokens that keep it a valid prefix
 //!   are sampled, and the closing of the top-level object or array ends the value;
 //! - when the model starts a header of its own (`[[` and then `##` anywhere in a value, or a line
 //!   opening with `[` and then `#`) or ends its turn, replaces that with the next field's
