@@ -42,25 +42,7 @@ enum Command {
     ///
     /// A saved file holds no field names or types, so the predictor's signature is given as a
     /// DSPy string signature, e.g. "question, context: list[str] -> answer".
-    Prompt {
-        /// A program saved as DSPy JSON.
-        file: PathBuf,
-        /// The predictor's signature as a DSPy string signature.
-        #[arg(long, short)]
-        signature: String,
-        /// Which predictor (its name in the file); needed when the file has several.
-        #[arg(long, short)]
-        predictor: Option<String>,
-        /// An input as name=value (a value that is JSON is read as JSON, else as text).
-        #[arg(long = "input", short, value_name = "NAME=VALUE")]
-        inputs: Vec<String>,
-        /// The adapter that formats the messages.
-        #[arg(long, value_enum, default_value_t = AdapterArg::Chat)]
-        adapter: AdapterArg,
-        /// Print the messages as a JSON list of {"role", "content"}.
-        #[arg(long)]
-        json: bool,
-    },
+    Prompt(prompt::Args),
     /// Chats with the embedded local model (one line per turn; an empty line or EOF ends).
     Chat {
         /// A `local/...` model name or a GGUF path.
@@ -75,26 +57,20 @@ enum Command {
     ///
     /// Prints `listening on http://ADDR` first; Ctrl-C (or SIGTERM) stops it after the
     /// requests in flight finish.
-    Serve {
-        /// A program saved as DSPy JSON.
-        file: PathBuf,
-        /// The predictor's signature as a DSPy string signature.
-        #[arg(long, short)]
-        signature: String,
-        /// Which predictor (its name in the file); needed when the file has several.
-        #[arg(long, short)]
-        predictor: Option<String>,
-        /// The model: a provider string (keys and base URLs from the environment, e.g.
-        /// OPENAI_API_KEY) or `local/...` for the embedded model.
-        #[arg(long, short, default_value = "openai/gpt-4o-mini")]
-        model: String,
-        /// The address to listen on (port 0 picks a free one).
-        #[arg(long, default_value = "127.0.0.1:8000")]
-        addr: String,
-        /// Most requests run at once; more get 503.
-        #[arg(long, default_value_t = dspy_serve::DEFAULT_CONCURRENCY_LIMIT)]
-        concurrency: usize,
-    },
+    Serve(serve::Args),
+}
+
+/// A predictor in a saved program, read with its string signature.
+#[derive(Debug, clap::Args)]
+struct SavedPredictor {
+    /// A program saved as DSPy JSON.
+    file: PathBuf,
+    /// The predictor's signature as a DSPy string signature.
+    #[arg(long, short)]
+    signature: String,
+    /// Which predictor (its name in the file); needed when the file has several.
+    #[arg(long, short)]
+    predictor: Option<String>,
 }
 
 /// The adapters `prompt` can format with.
@@ -112,37 +88,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Inspect { file, demos } => inspect::run(&file, demos),
-        Command::Prompt {
-            file,
-            signature,
-            predictor,
-            inputs,
-            adapter,
-            json,
-        } => prompt::run(&prompt::Args {
-            file,
-            signature,
-            predictor,
-            inputs,
-            adapter,
-            json,
-        }),
+        Command::Prompt(args) => prompt::run(&args),
         Command::Chat { model, max_tokens } => chat::run(&model, max_tokens),
-        Command::Serve {
-            file,
-            signature,
-            predictor,
-            model,
-            addr,
-            concurrency,
-        } => serve::run(&serve::Args {
-            file,
-            signature,
-            predictor,
-            model,
-            addr,
-            concurrency,
-        }),
+        Command::Serve(args) => serve::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

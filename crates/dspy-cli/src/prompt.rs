@@ -1,28 +1,32 @@
 //! `dspy prompt`: the exact messages a saved predictor sends.
 
-use std::path::{Path, PathBuf};
-
 use dspy_adapters::{AdapterKind, Values};
 use dspy_core::predict::Predict;
 use dspy_core::ModuleExt;
 use serde_json::{json, Value};
 
 use crate::error::CliError;
-use crate::{saved, AdapterArg};
+use crate::{saved, AdapterArg, SavedPredictor};
 
-/// What `prompt` was given.
+/// What `prompt` takes.
+#[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    pub file: PathBuf,
-    pub signature: String,
-    pub predictor: Option<String>,
-    pub inputs: Vec<String>,
-    pub adapter: AdapterArg,
-    pub json: bool,
+    #[command(flatten)]
+    saved: SavedPredictor,
+    /// An input as name=value (a value that is JSON is read as JSON, else as text).
+    #[arg(long = "input", short, value_name = "NAME=VALUE")]
+    inputs: Vec<String>,
+    /// The adapter that formats the messages.
+    #[arg(long, value_enum, default_value_t = AdapterArg::Chat)]
+    adapter: AdapterArg,
+    /// Print the messages as a JSON list of {"role", "content"}.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Prints the messages.
 pub(crate) fn run(args: &Args) -> Result<(), CliError> {
-    let predict = load(&args.file, &args.signature, args.predictor.as_deref())?;
+    let predict = load(&args.saved)?;
     let inputs = parse_inputs(&args.inputs)?;
     let kind = match args.adapter {
         AdapterArg::Chat => AdapterKind::Chat,
@@ -55,15 +59,11 @@ pub(crate) fn run(args: &Args) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The saved predictor `name` (or the only one) in `file`, as a predictor of `signature`.
-pub(crate) fn load(
-    file: &Path,
-    signature: &str,
-    predictor: Option<&str>,
-) -> Result<Predict, CliError> {
-    let saved = saved::read(file)?;
-    let state = pick(&saved, predictor)?;
-    let mut predict = Predict::parse(signature)?;
+/// The saved predictor (the named one, or the only one) as a predictor of its signature.
+pub(crate) fn load(args: &SavedPredictor) -> Result<Predict, CliError> {
+    let saved = saved::read(&args.file)?;
+    let state = pick(&saved, args.predictor.as_deref())?;
+    let mut predict = Predict::parse(&args.signature)?;
     predict.load_state(state)?;
     Ok(predict)
 }

@@ -1,7 +1,6 @@
 //! `dspy serve`: a saved predictor as an HTTP JSON endpoint at `/predict`.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use dspy_core::lm::{Lm, LmError, SharedLm};
@@ -10,21 +9,28 @@ use dspy_serve::{shutdown_signal, Server};
 use tokio::net::TcpListener;
 
 use crate::error::CliError;
-use crate::prompt;
+use crate::{prompt, SavedPredictor};
 
-/// What `serve` was given.
+/// What `serve` takes.
+#[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    pub file: PathBuf,
-    pub signature: String,
-    pub predictor: Option<String>,
-    pub model: String,
-    pub addr: String,
-    pub concurrency: usize,
+    #[command(flatten)]
+    saved: SavedPredictor,
+    /// The model: a provider string (keys and base URLs from the environment, e.g.
+    /// OPENAI_API_KEY) or `local/...` for the embedded model.
+    #[arg(long, short, default_value = "openai/gpt-4o-mini")]
+    model: String,
+    /// The address to listen on (port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:8000")]
+    addr: String,
+    /// Most requests run at once; more get 503.
+    #[arg(long, default_value_t = dspy_serve::DEFAULT_CONCURRENCY_LIMIT)]
+    concurrency: usize,
 }
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
 pub(crate) fn run(args: &Args) -> Result<(), CliError> {
-    let predict = prompt::load(&args.file, &args.signature, args.predictor.as_deref())?;
+    let predict = prompt::load(&args.saved)?;
     let predict = predict.with_lm(lm(&args.model)?);
     let server = Server::new()
         .concurrency_limit(args.concurrency)
