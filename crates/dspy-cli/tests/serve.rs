@@ -48,6 +48,8 @@ async fn serve_answers_with_the_saved_predictor() {
         .args(["--addr", "127.0.0.1:0", "--concurrency", "4"])
         .env("OPENAI_BASE_URL", mock.base_url())
         .env("OPENAI_API_KEY", "test-key")
+        // `Lm::new` caches on disk when the `disk-cache` feature is on: a fresh cache per run.
+        .env("DSPY_RS_CACHEDIR", dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

@@ -12,10 +12,14 @@ async fn runs_against_the_mock_server() {
         .await
         .expect("mock server");
     let base = server.base_url();
+    // `Lm::new` caches on disk when the workspace turns `disk-cache` on: a fresh cache per run.
+    let cache = tempfile::tempdir().expect("a temporary folder");
+    let cache_dir = cache.path().to_path_buf();
     let output = tokio::task::spawn_blocking(move || {
         Command::new(env!("CARGO_BIN_EXE_hosted"))
             .env("OPENAI_API_KEY", "sk-test")
             .env("OPENAI_BASE_URL", base)
+            .env("DSPY_RS_CACHEDIR", cache_dir)
             .output()
             .expect("the program starts")
     })
