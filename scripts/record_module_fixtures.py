@@ -45,6 +45,7 @@ import dspy
 from dspy.clients.call_result import CallResult, combine
 from dspy.clients.engines.dummy_engine import AsyncDummyEngine, DummyEngine
 from dspy.lm15 import Message, Response, TextPart, Usage
+from fixture_json import jsonable
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "crates/dspy-core/tests/fixtures/modules"
@@ -117,17 +118,6 @@ class ScriptedLM(dspy.utils.DummyLM):
 
 # ---------------------------------------------------------------------------------------------
 # JSON helpers
-
-
-def jsonable(value):
-    """The value itself when JSON can hold it (recursing into dicts and lists), else its repr."""
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    return repr(value)
 
 
 def prediction_dict(pred):

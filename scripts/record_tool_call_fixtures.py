@@ -33,6 +33,8 @@ import warnings
 
 import dspy
 
+from fixture_json import jsonable
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "crates/dspy-core/tests/fixtures/tool_calls"
 
@@ -74,23 +76,6 @@ class ScriptedLM(dspy.BaseLM):
             "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
             "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
         }
-
-
-def jsonable(value):
-    """JSON for recorded values: pydantic models dumped, Tools as {name, desc, args}."""
-    if isinstance(value, dspy.Tool):
-        return {"name": value.name, "desc": value.desc, "args": value.args}
-    if isinstance(value, dspy.ToolCalls):
-        return {"tool_calls": [{"id": c.id, "name": c.name, "args": c.args} for c in value.tool_calls]}
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    if isinstance(value, type):
-        return {"pydantic_schema": value.model_json_schema()}
-    return repr(value)
 
 
 # ---------------------------------------------------------------------------------------------

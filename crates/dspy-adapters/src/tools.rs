@@ -341,6 +341,12 @@ pub fn function_parameters(tool: &Value) -> Option<(String, Option<String>, Valu
     let name = tool.get("name")?.as_str()?.to_string();
     let desc = tool.get("desc").and_then(Value::as_str).map(str::to_string);
     let args = tool.get("args")?.as_object()?;
+    Some((name, desc, object_parameters(args)))
+}
+
+/// The JSON Schema object of a function's parameters: `args` as its properties, every argument
+/// without a `default` required (DSPy's `Tool.format_as_litellm_function_call`).
+pub fn object_parameters(args: &Map<String, Value>) -> Value {
     let required: Vec<Value> = args
         .iter()
         .filter(|(_, schema)| schema.get("default").is_none())
@@ -350,7 +356,7 @@ pub fn function_parameters(tool: &Value) -> Option<(String, Option<String>, Valu
     parameters.insert("type".into(), Value::from("object"));
     parameters.insert("properties".into(), Value::Object(args.clone()));
     parameters.insert("required".into(), Value::Array(required));
-    Some((name, desc, Value::Object(parameters)))
+    Value::Object(parameters)
 }
 
 #[cfg(test)]

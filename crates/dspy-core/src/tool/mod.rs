@@ -342,18 +342,12 @@ impl Tool {
 
     /// The OpenAI function-calling form (DSPy's `format_as_litellm_function_call`).
     pub fn function_schema(&self) -> Value {
-        let required: Vec<&String> = self
-            .args
-            .iter()
-            .filter(|(_, s)| s.get("default").is_none())
-            .map(|(k, _)| k)
-            .collect();
         serde_json::json!({
             "type": "function",
             "function": {
                 "name": self.name,
                 "description": self.desc,
-                "parameters": {"type": "object", "properties": self.args, "required": required},
+                "parameters": dspy_adapters::tools::object_parameters(&self.args),
             },
         })
     }
