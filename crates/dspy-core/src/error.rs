@@ -186,9 +186,9 @@ pub enum Error {
     /// A tool run outside an agent ([`Tool::execute`](crate::tool::Tool::execute)) failed.
     #[error(transparent)]
     Tool(#[from] ToolError),
-    /// The on-disk response cache could not be opened.
-    #[cfg(feature = "disk-cache")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "disk-cache")))]
+    /// A response cache level (disk file, Redis URL) could not be set up.
+    #[cfg(any(feature = "disk-cache", feature = "redis-cache"))]
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "disk-cache", feature = "redis-cache"))))]
     #[error(transparent)]
     Cache(#[from] crate::layer::cache::CacheError),
     /// A metric or a user callback failed.

@@ -50,6 +50,7 @@ pub mod predict;
 pub mod react;
 pub mod settings;
 pub mod signature;
+pub mod spans;
 pub mod state;
 pub mod tool;
 pub mod trace;

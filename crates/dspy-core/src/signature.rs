@@ -303,6 +303,7 @@ pub mod __private {
     pub use crate::lm::BoxFuture;
     pub use crate::module::{Module, ModuleField, ModuleInput};
     pub use crate::predict::Predict;
+    pub use crate::spans::traced_module;
     pub use crate::tool::Tool;
     pub use crate::Error;
 

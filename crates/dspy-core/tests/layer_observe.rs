@@ -225,13 +225,28 @@ async fn spans_carry_model_tokens_and_cache_hits_but_no_text() {
     let text = logs.text();
     let closes: Vec<&str> = text.lines().filter(|l| l.contains("lm.call")).collect();
     assert_eq!(closes.len(), 2, "{text}");
-    assert!(closes[0].contains("model=fake/model"), "{text}");
-    assert!(closes[0].contains("total_tokens=15"), "{text}");
-    assert!(closes[0].contains("cached=false"), "{text}");
-    assert!(closes[1].contains("cached=true"), "{text}");
-    assert!(closes[1].contains("total_tokens=0"), "{text}");
-    assert!(closes[0].contains("latency_ms="), "{text}");
+    // The GenAI semantic conventions' names, as OpenTelemetry exports them.
+    assert!(closes[0].contains("otel.name=chat model"), "{text}");
+    assert!(
+        closes[0].contains("gen_ai.operation.name=\"chat\""),
+        "{text}"
+    );
+    assert!(
+        closes[0].contains("gen_ai.provider.name=\"fake\""),
+        "{text}"
+    );
+    assert!(
+        closes[0].contains("gen_ai.request.model=\"model\""),
+        "{text}"
+    );
+    assert!(closes[0].contains("gen_ai.usage.input_tokens=10"), "{text}");
+    assert!(closes[0].contains("gen_ai.usage.output_tokens=5"), "{text}");
+    assert!(closes[0].contains("dspy.cache_hit=false"), "{text}");
+    assert!(closes[1].contains("dspy.cache_hit=true"), "{text}");
+    assert!(closes[1].contains("gen_ai.usage.input_tokens=0"), "{text}");
+    assert!(closes[0].contains("dspy.latency_ms="), "{text}");
     assert!(!text.contains("SECRET"), "{text}");
+    assert!(!text.contains("gen_ai.input.messages"), "{text}");
 }
 
 #[tokio::test]
@@ -243,12 +258,15 @@ async fn text_is_traced_only_when_asked() {
         .build();
     lm.call(ask("VISIBLE PROMPT")).await.unwrap();
     let text = logs.text();
+    assert!(text.contains("gen_ai.input.messages="), "{text}");
     assert!(text.contains("VISIBLE PROMPT"), "{text}");
     assert!(text.contains("answer: VISIBLE PROMPT"), "{text}");
 
     let lm = Trace::new(FakeLm::new().script(vec![Err(server_error())]).shared());
     assert!(lm.call(ask("q")).await.is_err());
-    assert!(logs.text().contains("error="), "{}", logs.text());
+    let text = logs.text();
+    assert!(text.contains("error.type=\"server_error\""), "{text}");
+    assert!(text.contains("otel.status_code=\"ERROR\""), "{text}");
 }
 
 #[tokio::test(start_paused = true)]

@@ -46,7 +46,13 @@
 //! | feature | default | what |
 //! |---|---|---|
 //! | `derive` | yes | `#[derive(Signature)]` and `#[module]` |
+//! | `openai` | no | the OpenAI-compatible client (`Lm::new("openai/...")`, vLLM, SGLang, Ollama, ...) |
+//! | `anthropic` | no | the Anthropic Messages API client |
+//! | `disk-cache` | no | `Lm::new` also caches answers on disk (SQLite), as DSPy does |
+//! | `redis` | no | a response cache on a Redis server, shared by processes and machines |
+//! | `local` | no | `dspy::local`: the embedded GGUF model on candle |
 //! | `serve` | no | `dspy::serve`: programs as HTTP JSON endpoints (axum) |
+//! | `otel` | no | `dspy::otel`: module, predictor and LM spans exported over OTLP |
 //!
 //! A complete typed program (two signatures, a `#[module]` with two predictors, a call and an
 //! `Evaluate` run) is in the repository's README, which is compiled and run as a doctest.
@@ -78,6 +84,13 @@ pub use dspy_local as local;
 #[cfg_attr(docsrs, doc(cfg(feature = "serve")))]
 #[doc(inline)]
 pub use dspy_serve as serve;
+
+/// OpenTelemetry: [`otel::init`] exports module, predictor and LM spans (GenAI semantic
+/// conventions) over OTLP; [`otel::layer`] adds them to a subscriber of your own.
+#[cfg(feature = "otel")]
+#[cfg_attr(docsrs, doc(cfg(feature = "otel")))]
+#[doc(inline)]
+pub use dspy_otel as otel;
 
 /// `schemars`, whose `JsonSchema` every signature field type implements
 /// (`#[derive(schemars::JsonSchema)]` on your models and enums).

@@ -8,6 +8,7 @@ use std::time::Duration;
 use super::{ApiKey, ClientBuilder};
 use crate::layer::cache::ResponseCache;
 use crate::layer::retry::RetryPolicy;
+use crate::layer::trace::TraceLayer;
 use crate::layer::usage::UsageTracker;
 use crate::layer::LmBuilder;
 use crate::lm::{BoxFuture, LanguageModel, LmError, LmRequest, LmResponse, SharedLm};
@@ -118,6 +119,20 @@ pub struct LmOptions {
     retry: RetryPolicy,
     temperature: Option<f64>,
     max_tokens: Option<u32>,
+    record_text: bool,
+    redis: RedisChoice,
+}
+
+/// Where the shared Redis level comes from.
+#[derive(Debug, Clone)]
+enum RedisChoice {
+    /// `$DSPY_RS_REDIS_URL` when set (and the `redis-cache` feature is on), else none.
+    FromEnv,
+    /// This server (a password in the URL is never shown).
+    #[cfg_attr(not(feature = "redis-cache"), allow(dead_code))]
+    At(ApiKey),
+    /// None.
+    Off,
 }
 
 impl LmOptions {
@@ -132,6 +147,8 @@ impl LmOptions {
             retry: RetryPolicy::num_retries(DEFAULT_NUM_RETRIES),
             temperature: None,
             max_tokens: None,
+            record_text: false,
+            redis: RedisChoice::FromEnv,
         }
     }
 
@@ -171,6 +188,21 @@ impl LmOptions {
         self
     }
 
+    /// Shares answers with every process using the Redis server at `url`
+    /// (`redis://[:password@]host[:port][/db]`), after the memory and disk levels. Needs the
+    /// `redis-cache` feature (`redis` on the `dspy` crate); without it `build` fails. By
+    /// default the server in `$DSPY_RS_REDIS_URL` is used when that variable is set.
+    pub fn redis_cache(mut self, url: impl Into<String>) -> Self {
+        self.redis = RedisChoice::At(ApiKey::new(url.into()));
+        self
+    }
+
+    /// No Redis level, even when `$DSPY_RS_REDIS_URL` is set.
+    pub fn no_redis_cache(mut self) -> Self {
+        self.redis = RedisChoice::Off;
+        self
+    }
+
     /// Most answers kept in memory.
     pub fn memory_entries(mut self, n: usize) -> Self {
         self.memory_entries = n;
@@ -201,28 +233,47 @@ impl LmOptions {
         self
     }
 
+    /// Puts prompt and completion text into the call's trace span (`gen_ai.input.messages`,
+    /// `gen_ai.output.messages`; see [`layer::trace`](crate::layer::trace)). Off by default:
+    /// the text may hold user data.
+    pub fn record_text(mut self, on: bool) -> Self {
+        self.record_text = on;
+        self
+    }
+
     /// Builds the client and its layers.
     pub fn build(self) -> Result<Lm, LmError> {
         let client = self.client.build()?;
         let model = client.model().to_string();
         let usage = UsageTracker::new();
-        let cache = self
-            .cache
-            .then(|| response_cache(&self.disk, self.memory_entries));
+        let cache = if self.cache {
+            Some(response_cache(
+                &self.disk,
+                &self.redis,
+                self.memory_entries,
+            )?)
+        } else {
+            None
+        };
+        // Defaults fill the request first, so they are part of the cache key (as `dspy.LM`'s
+        // kwargs are) and the trace span shows them.
+        let client: SharedLm = if self.temperature.is_some() || self.max_tokens.is_some() {
+            Arc::new(Defaults {
+                inner: client,
+                temperature: self.temperature,
+                max_tokens: self.max_tokens,
+            })
+        } else {
+            client
+        };
         let mut stack = LmBuilder::from_shared(client)
             .retry(self.retry)
-            .track_usage(usage.clone());
+            .track_usage(usage.clone())
+            .trace(TraceLayer::new().with_text(self.record_text));
         if let Some(cache) = &cache {
             stack = stack.cache(cache.clone());
         }
-        let mut stack = stack.build();
-        if self.temperature.is_some() || self.max_tokens.is_some() {
-            stack = Arc::new(Defaults {
-                inner: stack,
-                temperature: self.temperature,
-                max_tokens: self.max_tokens,
-            });
-        }
+        let stack = stack.build();
         Ok(Lm {
             stack,
             model,
@@ -239,13 +290,42 @@ impl fmt::Debug for LmOptions {
             .field("disk", &self.disk)
             .field("temperature", &self.temperature)
             .field("max_tokens", &self.max_tokens)
+            .field("record_text", &self.record_text)
             .finish_non_exhaustive()
     }
 }
 
-/// The memory cache, over a disk cache when the feature is on and one is wanted.
-fn response_cache(disk: &DiskChoice, memory_entries: usize) -> ResponseCache {
-    let builder = ResponseCache::builder().memory_max_entries(memory_entries);
+/// The memory cache, over a disk cache and a Redis level when their features are on and they
+/// are wanted.
+fn response_cache(
+    disk: &DiskChoice,
+    redis: &RedisChoice,
+    memory_entries: usize,
+) -> Result<ResponseCache, LmError> {
+    #[allow(unused_mut)]
+    let mut builder = ResponseCache::builder().memory_max_entries(memory_entries);
+    #[cfg(feature = "redis-cache")]
+    {
+        let url = match redis {
+            RedisChoice::FromEnv => std::env::var("DSPY_RS_REDIS_URL")
+                .ok()
+                .filter(|url| !url.trim().is_empty())
+                .map(ApiKey::new),
+            RedisChoice::At(url) => Some(url.clone()),
+            RedisChoice::Off => None,
+        };
+        if let Some(url) = url {
+            let redis = crate::layer::cache::RedisCache::open(url.expose())
+                .map_err(|error| LmError::config(error.to_string()))?;
+            builder = builder.redis(redis);
+        }
+    }
+    #[cfg(not(feature = "redis-cache"))]
+    if let RedisChoice::At(_) = redis {
+        return Err(LmError::config(
+            "a Redis cache needs the `redis` feature of the `dspy` crate (`redis-cache` of dspy-core)",
+        ));
+    }
     #[cfg(feature = "disk-cache")]
     {
         let path = match disk {
@@ -254,14 +334,12 @@ fn response_cache(disk: &DiskChoice, memory_entries: usize) -> ResponseCache {
             DiskChoice::Off => None,
         };
         if let Some(path) = path {
-            return builder
-                .disk(crate::layer::cache::DiskCache::open(path))
-                .build();
+            builder = builder.disk(crate::layer::cache::DiskCache::open(path));
         }
     }
     #[cfg(not(feature = "disk-cache"))]
     let _ = disk;
-    builder.build()
+    Ok(builder.build())
 }
 
 /// `$DSPY_RS_CACHEDIR/lm-cache.sqlite`, else `~/.cache/dspy-rs/lm-cache.sqlite` (our own file:

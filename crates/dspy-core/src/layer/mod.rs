@@ -12,7 +12,7 @@
 //! | [`timeout`] | [`Timeout`](timeout::Timeout) | fails calls slower than a deadline |
 //! | [`usage`] | [`TrackUsage`](usage::TrackUsage) | sums tokens and cost per model |
 //! | [`history`] | [`RecordHistory`](history::RecordHistory) | keeps recent calls; DSPy's `inspect_history` |
-//! | [`trace`] | [`Trace`](trace::Trace) | a `tracing` span per call |
+//! | [`trace`] | [`Trace`](trace::Trace) | a `tracing` span per call (OpenTelemetry GenAI conventions) |
 //!
 //! [`LmBuilder`] stacks them in the order that makes sense for LM calls (see its docs); use
 //! the wrappers or [`Layer`]s directly for any other order.

@@ -10,7 +10,8 @@ use super::{function_calling, structured, LmConfig, Predict, StructuredOutput};
 use crate::example::{Example, Prediction};
 use crate::lm::{Choice, LanguageModel, SharedLm, Usage};
 use crate::trace::{self, TraceEntry};
-use crate::{settings, Error};
+use crate::{settings, spans, Error};
+use tracing::Instrument;
 
 /// Overrides for one call (DSPy's privileged keyword arguments `lm=`, `config=`, `demos=`,
 /// `signature=`, plus the adapter).
@@ -124,15 +125,26 @@ impl Predict {
             demos: &demos,
             inputs: &inputs,
         };
+        let span = spans::predict_span(spec, adapter.kind(), demos.len());
         let mut usage = Usage::default();
-        let completions = match call.run(&*adapter, &mut usage).await {
-            Err(Error::Parse(_)) if adapter.json_fallback() && self.json_fallback => {
-                call.run(&*AdapterKind::Json.into_adapter(), &mut usage)
-                    .await?
+        let outcome = async {
+            match call.run(&*adapter, &mut usage).await {
+                Err(Error::Parse(_)) if adapter.json_fallback() && self.json_fallback => {
+                    call.run(&*AdapterKind::Json.into_adapter(), &mut usage)
+                        .await
+                }
+                other => other,
             }
-            other => other?,
-        };
-        let mut prediction = Prediction::from_completions(completions);
+        }
+        .instrument(span.clone())
+        .await;
+        if !span.is_disabled() {
+            spans::record_usage(&span, &usage);
+            if let Err(error) = &outcome {
+                spans::record_error(&span, error);
+            }
+        }
+        let mut prediction = Prediction::from_completions(outcome?);
         prediction.set_usage(usage);
         if trace::is_tracing() {
             trace::record(TraceEntry {

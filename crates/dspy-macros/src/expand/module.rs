@@ -107,11 +107,11 @@ fn module_impl(module: &ModuleStruct<'_>, krate: &TokenStream) -> TokenStream {
                 &self,
                 inputs: #p::Values,
             ) -> #p::BoxFuture<'_, ::core::result::Result<#p::Prediction, #p::Error>> {
-                ::std::boxed::Box::pin(async move {
+                ::std::boxed::Box::pin(#p::traced_module(::core::stringify!(#ident), async move {
                     let input = #p::module_input(inputs)?;
                     let output = Self::forward(self, input).await?;
                     #p::module_output(&output)
-                })
+                }))
             }
 
             fn named_predictors(

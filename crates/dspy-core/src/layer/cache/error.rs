@@ -2,10 +2,11 @@
 
 use std::path::PathBuf;
 
-/// Setting up a [`DiskCache`](super::DiskCache) failed.
+/// Setting up a cache level failed: a [`DiskCache`](super::DiskCache) file, or a Redis URL.
 ///
-/// Only [`DiskCache::try_open`](super::DiskCache::try_open) returns it: the cache layer itself
-/// never fails a call because of its cache, it logs a warning and treats the lookup as a miss.
+/// Only setup returns it ([`DiskCache::try_open`](super::DiskCache::try_open),
+/// `RedisCache::open`): the cache layer itself never fails a call because of its cache, it
+/// logs a warning and treats the lookup as a miss.
 ///
 /// ```
 /// use dspy_core::layer::cache::{CacheError, DiskCache};
@@ -39,6 +40,12 @@ pub enum CacheError {
         /// The cache file.
         path: PathBuf,
         /// SQLite's message.
+        message: String,
+    },
+    /// The Redis URL could not be read (the URL itself is left out: it may hold a password).
+    #[error("invalid Redis URL: {message}; expected redis://[:password@]host[:port][/db]")]
+    RedisUrl {
+        /// What was wrong.
         message: String,
     },
 }

@@ -1,4 +1,5 @@
-//! Response caching: an in-memory LRU and a persistent SQLite file, with single-flight.
+//! Response caching: an in-memory LRU, a persistent SQLite file and a shared Redis server,
+//! with single-flight.
 //!
 //! [`Cache`] answers a request from a [`ResponseCache`] when it has seen the same request
 //! before, as DSPy does: the key ([`CacheKey`]) is a SHA-256 of the whole request (model,
@@ -19,7 +20,9 @@
 //! - **Never fails a call**: with the `disk-cache` feature, `DiskCache` logs problems with
 //!   the file (corrupt, locked, full disk) and treats them as misses; a read-only file still
 //!   answers hits. Its size is bounded (`DiskCacheOptions::max_entries` and `max_bytes`,
-//!   least recently used answers go first).
+//!   least recently used answers go first). With `redis-cache`, `RedisCache` adds a level
+//!   that several processes or machines share; a server that is down or slow (every
+//!   operation is bounded by a timeout) is logged and treated as a miss.
 //!
 //! ```
 //! use dspy_core::adapters::Message;
@@ -48,12 +51,14 @@
 
 #[cfg(feature = "disk-cache")]
 mod disk;
-#[cfg(feature = "disk-cache")]
+#[cfg(any(feature = "disk-cache", feature = "redis-cache"))]
 mod error;
 mod flight;
 mod key;
 mod layer;
 mod memory;
+#[cfg(feature = "redis-cache")]
+mod redis;
 mod store;
 
 use std::sync::Arc;
@@ -61,11 +66,14 @@ use std::sync::Arc;
 #[cfg(feature = "disk-cache")]
 #[cfg_attr(docsrs, doc(cfg(feature = "disk-cache")))]
 pub use disk::{DiskCache, DiskCacheOptions};
-#[cfg(feature = "disk-cache")]
-#[cfg_attr(docsrs, doc(cfg(feature = "disk-cache")))]
+#[cfg(any(feature = "disk-cache", feature = "redis-cache"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "disk-cache", feature = "redis-cache"))))]
 pub use error::CacheError;
 pub use key::CacheKey;
 pub use layer::CacheLayer;
+#[cfg(feature = "redis-cache")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis-cache")))]
+pub use redis::{RedisCache, RedisCacheOptions};
 pub use store::{CacheStats, ResponseCache, ResponseCacheBuilder, DEFAULT_MEMORY_ENTRIES};
 
 use flight::Join;
@@ -116,11 +124,15 @@ impl<L: LanguageModel> Cache<L> {
                 Join::Leader(lead) => {
                     // The previous leader may have stored its answer between our memory
                     // lookup and joining.
-                    if let Some(hit) = self
+                    let local = self
                         .cache
                         .memory_get(&key)
-                        .or_else(|| self.cache.disk_get(&key))
-                    {
+                        .or_else(|| self.cache.disk_get(&key));
+                    let hit = match local {
+                        Some(hit) => Some(hit),
+                        None => self.cache.shared_get(&key).await,
+                    };
+                    if let Some(hit) = hit {
                         lead.finish(Ok(Arc::clone(&hit)));
                         return Ok(as_cached(&hit));
                     }
@@ -136,6 +148,7 @@ impl<L: LanguageModel> Cache<L> {
                             let shared = Arc::new(response);
                             self.cache.store(key, &shared);
                             lead.finish(Ok(Arc::clone(&shared)));
+                            self.cache.store_shared(&key, &shared).await;
                             Ok(Arc::unwrap_or_clone(shared))
                         }
                         Err(error) => {
@@ -159,6 +172,7 @@ impl<L: LanguageModel> LanguageModel for Cache<L> {
                     self.cache.count_miss();
                     let response = Arc::new(self.inner.call(request).await?);
                     self.cache.store(key, &response);
+                    self.cache.store_shared(&key, &response).await;
                     Ok(Arc::unwrap_or_clone(response))
                 }
                 _ => self.cached_call(request).await,

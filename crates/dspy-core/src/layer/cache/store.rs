@@ -8,6 +8,8 @@ use super::memory::MemoryLru;
 use super::CacheKey;
 #[cfg(feature = "disk-cache")]
 use super::DiskCache;
+#[cfg(feature = "redis-cache")]
+use super::RedisCache;
 use crate::lm::LmResponse;
 
 /// DSPy's default for the in-memory level.
@@ -35,9 +37,12 @@ struct Shared {
     memory: Option<MemoryLru>,
     #[cfg(feature = "disk-cache")]
     disk: Option<DiskCache>,
+    #[cfg(feature = "redis-cache")]
+    redis: Option<RedisCache>,
     flights: Flights,
     memory_hits: AtomicU64,
     disk_hits: AtomicU64,
+    redis_hits: AtomicU64,
     coalesced: AtomicU64,
     misses: AtomicU64,
 }
@@ -50,18 +55,22 @@ pub struct CacheStats {
     pub memory_hits: u64,
     /// Answered from disk.
     pub disk_hits: u64,
+    /// Answered from the shared Redis level.
+    pub redis_hits: u64,
     /// Answered by waiting for an identical call already in flight.
     pub coalesced: u64,
     /// Sent to the LM.
     pub misses: u64,
     /// Disk lookups or writes that failed (each logged, none failed a call).
     pub disk_errors: u64,
+    /// Redis lookups, writes or connections that failed (logged, none failed a call).
+    pub redis_errors: u64,
 }
 
 impl CacheStats {
     /// Calls answered without the LM.
     pub fn hits(&self) -> u64 {
-        self.memory_hits + self.disk_hits + self.coalesced
+        self.memory_hits + self.disk_hits + self.redis_hits + self.coalesced
     }
 }
 
@@ -86,6 +95,8 @@ impl ResponseCache {
             memory: Some(DEFAULT_MEMORY_ENTRIES),
             #[cfg(feature = "disk-cache")]
             disk: None,
+            #[cfg(feature = "redis-cache")]
+            redis: None,
         }
     }
 
@@ -95,9 +106,11 @@ impl ResponseCache {
         CacheStats {
             memory_hits: s.memory_hits.load(Ordering::Relaxed),
             disk_hits: s.disk_hits.load(Ordering::Relaxed),
+            redis_hits: s.redis_hits.load(Ordering::Relaxed),
             coalesced: s.coalesced.load(Ordering::Relaxed),
             misses: s.misses.load(Ordering::Relaxed),
             disk_errors: self.disk_errors(),
+            redis_errors: self.redis_errors(),
         }
     }
 
@@ -131,6 +144,48 @@ impl ResponseCache {
         if let Some(disk) = &self.shared.disk {
             disk.flush();
         }
+    }
+
+    /// The shared Redis level, if any.
+    #[cfg(feature = "redis-cache")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "redis-cache")))]
+    pub fn redis(&self) -> Option<&RedisCache> {
+        self.shared.redis.as_ref()
+    }
+
+    fn redis_errors(&self) -> u64 {
+        #[cfg(feature = "redis-cache")]
+        if let Some(redis) = &self.shared.redis {
+            return redis.errors();
+        }
+        0
+    }
+
+    /// Looks `key` up in the shared level and promotes a hit to memory.
+    pub(super) async fn shared_get(&self, key: &CacheKey) -> Option<Arc<LmResponse>> {
+        #[cfg(feature = "redis-cache")]
+        if let Some(redis) = &self.shared.redis {
+            let hit = Arc::new(redis.get(key).await?);
+            self.shared.redis_hits.fetch_add(1, Ordering::Relaxed);
+            if let Some(memory) = &self.shared.memory {
+                memory.insert(*key, Arc::clone(&hit));
+            }
+            return Some(hit);
+        }
+        let _ = key;
+        None
+    }
+
+    /// Stores a fresh answer in the shared level (after [`store`](Self::store), once waiters
+    /// have their answer): bounded by the level's timeout, failures logged.
+    pub(super) async fn store_shared(&self, key: &CacheKey, response: &Arc<LmResponse>) {
+        #[cfg(feature = "redis-cache")]
+        if let Some(redis) = &self.shared.redis {
+            if !response.choices.is_empty() {
+                redis.put(key, response).await;
+            }
+        }
+        let _ = (key, response);
     }
 
     fn disk_errors(&self) -> u64 {
@@ -197,6 +252,8 @@ pub struct ResponseCacheBuilder {
     memory: Option<usize>,
     #[cfg(feature = "disk-cache")]
     disk: Option<DiskCache>,
+    #[cfg(feature = "redis-cache")]
+    redis: Option<RedisCache>,
 }
 
 impl ResponseCacheBuilder {
@@ -220,6 +277,14 @@ impl ResponseCacheBuilder {
         self
     }
 
+    /// Adds a level shared with other processes and machines, after memory and disk.
+    #[cfg(feature = "redis-cache")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "redis-cache")))]
+    pub fn redis(mut self, redis: RedisCache) -> Self {
+        self.redis = Some(redis);
+        self
+    }
+
     /// Builds the cache.
     pub fn build(self) -> ResponseCache {
         ResponseCache {
@@ -227,9 +292,12 @@ impl ResponseCacheBuilder {
                 memory: self.memory.map(MemoryLru::new),
                 #[cfg(feature = "disk-cache")]
                 disk: self.disk,
+                #[cfg(feature = "redis-cache")]
+                redis: self.redis,
                 flights: Flights::default(),
                 memory_hits: AtomicU64::new(0),
                 disk_hits: AtomicU64::new(0),
+                redis_hits: AtomicU64::new(0),
                 coalesced: AtomicU64::new(0),
                 misses: AtomicU64::new(0),
             }),
