@@ -10,6 +10,8 @@
 //! - [`mipro::MiproV2`]: DSPy's MIPROv2, a TPE search over LM-written instructions and
 //!   bootstrapped demo sets per predictor.
 //! - [`Copro`]: DSPy's COPRO, coordinate ascent over each predictor's instruction and prefix.
+//! - [`gepa::Gepa`]: DSPy's GEPA, instructions rewritten by a reflection LM from the metric's
+//!   feedback, with a Pareto pool of candidates and merges.
 //! - [`propose`]: the instruction proposer both rely on (DSPy's `GroundedProposer`).
 //! - [`metrics`]: DSPy's answer metrics (`answer_exact_match`, token F1, passage match).
 //!
@@ -47,6 +49,7 @@ mod bootstrap;
 mod copro;
 mod ensemble;
 mod error;
+pub mod gepa;
 mod labeled;
 pub mod metrics;
 pub mod mipro;

@@ -269,6 +269,19 @@ impl PyRandom {
         Some(out)
     }
 
+    /// The generator's state (CPython's `getstate()` without the version and gauss entry):
+    /// the 624 state words and the position in them.
+    pub fn state(&self) -> (Vec<u32>, usize) {
+        (self.state.to_vec(), self.index)
+    }
+
+    /// A generator continuing from a [`state`](PyRandom::state); `None` when `words` is not
+    /// 624 long or `index` is past it.
+    pub fn from_state(words: &[u32], index: usize) -> Option<PyRandom> {
+        let state: Box<[u32; N]> = words.to_vec().into_boxed_slice().try_into().ok()?;
+        (index <= N).then_some(PyRandom { state, index })
+    }
+
     /// `uniform(a, b)`: `a + (b - a) * random()`.
     pub fn uniform(&mut self, a: f64, b: f64) -> f64 {
         a + (b - a) * self.random()

@@ -54,11 +54,11 @@ mod tokens;
 #[doc(inline)]
 pub use completion::{chat_completion, COMPLETED_MARKER};
 #[doc(inline)]
-pub use oracle::Oracle;
+pub use oracle::{field_value, Oracle};
 #[doc(inline)]
 pub use probe::ConcurrencyProbe;
 #[doc(inline)]
-pub use prompt_world::PromptWorld;
+pub use prompt_world::{output_fields, PromptWorld};
 #[doc(inline)]
 pub use scripted::{ScriptedLm, DEFAULT_MODEL};
 #[cfg(feature = "server")]

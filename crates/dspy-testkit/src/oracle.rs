@@ -126,7 +126,8 @@ impl Oracle {
 }
 
 /// The first line after `[[ ## name ## ]]` in a message, trimmed.
-fn field_value<'a>(content: &'a str, name: &str) -> Option<&'a str> {
+/// The first line after `[[ ## name ## ]]` in a prompt, trimmed.
+pub fn field_value<'a>(content: &'a str, name: &str) -> Option<&'a str> {
     let marker = format!("[[ ## {name} ## ]]\n");
     let start = content.find(&marker)? + marker.len();
     content[start..].split('\n').next().map(str::trim)

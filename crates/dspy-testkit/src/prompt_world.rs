@@ -160,7 +160,10 @@ impl PromptWorld {
 
 /// The output fields a prompt's last message asks for: every `[[ ## name ## ]]` after the last
 /// "Respond with the corresponding output fields", except `completed`; `answer` without it.
-fn output_fields(text: &str) -> Vec<String> {
+/// The output fields a DSPy chat prompt asks for: every `[[ ## name ## ]]` after the last
+/// "Respond with the corresponding output fields" (except `completed`); `["answer"]` when that
+/// sentence is absent.
+pub fn output_fields(text: &str) -> Vec<String> {
     let Some(start) = text.rfind(RESPOND) else {
         return vec!["answer".to_string()];
     };

@@ -128,6 +128,98 @@ pub trait Metric: Send + Sync {
         prediction: &'a Prediction,
         trace: Option<&'a [TraceEntry]>,
     ) -> BoxFuture<'a, Result<Score, Error>>;
+
+    /// Scores the run for one predictor: what GEPA asks when it reflects on that predictor's
+    /// instructions (DSPy's five-argument metric with `pred_name` and `pred_trace` set).
+    /// The feedback should say what that predictor did wrong. By default, [`score`](Metric::score).
+    fn score_predictor<'a>(
+        &'a self,
+        example: &'a Example,
+        prediction: &'a Prediction,
+        trace: Option<&'a [TraceEntry]>,
+        predictor: PredictorTrace<'a>,
+    ) -> BoxFuture<'a, Result<Score, Error>> {
+        let _ = predictor;
+        self.score(example, prediction, trace)
+    }
+}
+
+/// One predictor's part of a run, for [`Metric::score_predictor`]: its dotted name and its
+/// calls (DSPy's `pred_name` and `pred_trace`).
+#[derive(Debug, Clone, Copy)]
+pub struct PredictorTrace<'a> {
+    /// The predictor's dotted name (`generate_answer.predict`).
+    pub name: &'a str,
+    /// Its calls in this run, in order.
+    pub calls: &'a [TraceEntry],
+}
+
+/// A metric from a closure that also sees the trace and, when GEPA reflects on one predictor,
+/// that predictor's name and calls (DSPy's five-argument GEPA metric). Other callers
+/// (`Evaluate`, few-shot optimizers) pass `None` as the predictor.
+///
+/// ```
+/// use dspy_core::evaluate::{feedback_fn, Score};
+///
+/// let metric = feedback_fn(|example, prediction, _trace, predictor| {
+///     let right = example.get("answer") == prediction.get("answer");
+///     let feedback = match predictor {
+///         Some(p) if !right => format!("{} gave a wrong answer; expected {:?}", p.name, example.get("answer")),
+///         _ => String::new(),
+///     };
+///     Score::from(right).with_feedback(feedback)
+/// });
+/// # let _ = metric;
+/// ```
+pub fn feedback_fn<F, S>(f: F) -> FeedbackFn<F>
+where
+    F: Fn(&Example, &Prediction, Option<&[TraceEntry]>, Option<PredictorTrace<'_>>) -> S
+        + Send
+        + Sync,
+    S: IntoScore,
+{
+    FeedbackFn(f)
+}
+
+/// The metric [`feedback_fn`] makes.
+#[derive(Clone)]
+pub struct FeedbackFn<F>(F);
+
+impl<F> std::fmt::Debug for FeedbackFn<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FeedbackFn")
+    }
+}
+
+impl<F, S> Metric for FeedbackFn<F>
+where
+    F: Fn(&Example, &Prediction, Option<&[TraceEntry]>, Option<PredictorTrace<'_>>) -> S
+        + Send
+        + Sync,
+    S: IntoScore,
+{
+    fn score<'a>(
+        &'a self,
+        example: &'a Example,
+        prediction: &'a Prediction,
+        trace: Option<&'a [TraceEntry]>,
+    ) -> BoxFuture<'a, Result<Score, Error>> {
+        Box::pin(std::future::ready(
+            (self.0)(example, prediction, trace, None).into_score(),
+        ))
+    }
+
+    fn score_predictor<'a>(
+        &'a self,
+        example: &'a Example,
+        prediction: &'a Prediction,
+        trace: Option<&'a [TraceEntry]>,
+        predictor: PredictorTrace<'a>,
+    ) -> BoxFuture<'a, Result<Score, Error>> {
+        Box::pin(std::future::ready(
+            (self.0)(example, prediction, trace, Some(predictor)).into_score(),
+        ))
+    }
 }
 
 impl<F, S> Metric for F

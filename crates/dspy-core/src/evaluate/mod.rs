@@ -31,7 +31,7 @@ use crate::example::{Example, Prediction};
 use crate::module::Module;
 use crate::{settings, Error};
 
-pub use metric::{metric_fn, IntoScore, Metric, Score};
+pub use metric::{feedback_fn, metric_fn, FeedbackFn, IntoScore, Metric, PredictorTrace, Score};
 pub use result::{EvaluationResult, EvaluationRow};
 
 /// Evaluates programs on a fixed dataset (DSPy's `dspy.Evaluate`).

@@ -1,0 +1,413 @@
+//! GEPA makes Python DSPy 3.4.1's choices: the fixtures recorded by
+//! `scripts/record_gepa_fixtures.py` (the same deterministic world: a task LM and a reflection
+//! LM that are pure functions of their prompts, a metric with feedback) are replayed here, and
+//! every iteration (parent, components, minibatch, scores, outcome), every reflection prompt,
+//! the candidate pool and the metric-call count must match.
+
+use std::sync::Arc;
+
+use dspy_core::adapters::{AdapterKind, Values};
+use dspy_core::evaluate::{feedback_fn, PredictorTrace, Score};
+use dspy_core::example::{Example, Prediction};
+use dspy_core::lm::{BoxFuture, LmRequest, SharedLm};
+use dspy_core::module::{naming, Module};
+use dspy_core::predict::Predict;
+use dspy_core::{settings, Error};
+use dspy_optimize::gepa::{Budget, ComponentSelection, Gepa, IterationOutcome};
+use dspy_testkit::{chat_completion, field_value, output_fields, Oracle, ScriptedLm};
+use serde_json::Value;
+
+fn fixture(name: &str) -> Value {
+    let path = format!(
+        "{}/tests/fixtures/gepa/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+fn kind(question: &str) -> &str {
+    question
+        .split_once('(')
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map_or("easy", |(k, _)| k)
+}
+
+/// The task model of the script's world.
+fn task_reply(request: &LmRequest) -> String {
+    let messages = &request.messages;
+    let system = messages
+        .first()
+        .filter(|m| m.role.as_str() == "system")
+        .map_or("", |m| m.content.as_str());
+    let user = messages.last().map_or("", |m| m.content.as_str());
+    let question = field_value(user, "question").unwrap_or("");
+    let kind = kind(question);
+    let fields: Vec<(String, String)> = output_fields(user)
+        .into_iter()
+        .map(|name| {
+            if name == "draft" {
+                let route = if system.contains("ALPHA") {
+                    "alpha-route"
+                } else {
+                    "plain-route"
+                };
+                return (name, route.to_string());
+            }
+            let draft = field_value(user, "draft");
+            let right = match kind {
+                "easy" => true,
+                "hard" => false,
+                "alpha" => match draft {
+                    Some(d) => d == "alpha-route",
+                    None => system.contains("ALPHA"),
+                },
+                "beta" => system.contains("BETA"),
+                _ => draft == Some("plain-route"),
+            };
+            let value = if right {
+                Oracle::true_answer(question)
+            } else {
+                "unknown".into()
+            };
+            (name, value)
+        })
+        .collect();
+    chat_completion(fields)
+}
+
+/// The reflection model of the script's world (it answers as the JSON adapter expects).
+fn reflection_reply(request: &LmRequest) -> String {
+    let user = request.messages.last().map_or("", |m| m.content.as_str());
+    let marker = "[[ ## current_instruction ## ]]\n";
+    let current = user.find(marker).map_or("", |start| {
+        let rest = &user[start + marker.len()..];
+        rest.find("\n\n[[ ## ").map_or(rest, |end| &rest[..end])
+    });
+    let add: Vec<&str> = ["ALPHA", "BETA"]
+        .into_iter()
+        .filter(|kw| {
+            user.matches(&format!("must mention {kw}")).count() >= 2 && !current.contains(kw)
+        })
+        .collect();
+    let new = if add.is_empty() {
+        format!("```\n{current} Be precise.\n```")
+    } else {
+        let mut new = current.to_string();
+        for kw in add {
+            new.push_str(&format!(" Mention {kw}."));
+        }
+        new
+    };
+    serde_json::json!({ "new_instruction": new }).to_string()
+}
+
+/// The script's metric: 1 or 0, with feedback naming the fix for the predictor asked about.
+fn score(
+    example: &Example,
+    prediction: &Prediction,
+    predictor: Option<PredictorTrace<'_>>,
+) -> Score {
+    let gold = example.get_str("answer").unwrap_or("");
+    if prediction.get_str("answer") == Some(gold) {
+        return Score::new(1.0).with_feedback(format!("Correct: the answer is {gold}."));
+    }
+    let kind = kind(example.get_str("question").unwrap_or(""));
+    let name = predictor.map(|p| p.name);
+    let feedback = match (kind, name) {
+        ("hard", _) => "Wrong answer. No instruction can fix this one.".to_string(),
+        ("gamma", _) => "Wrong answer. The draft step must not mention ALPHA.".to_string(),
+        (_, None | Some("self")) => format!(
+            "Wrong answer. The instruction must mention {}.",
+            kind.to_uppercase()
+        ),
+        ("alpha", Some("draft")) | ("beta", Some("finish")) => format!(
+            "Wrong answer. The {} step must mention {}.",
+            name.unwrap_or_default(),
+            kind.to_uppercase()
+        ),
+        (_, Some(name)) => format!("Wrong answer, but the {name} step is not at fault."),
+    };
+    Score::new(0.0).with_feedback(feedback)
+}
+
+/// The script's two-step program.
+#[derive(Debug, Clone)]
+struct TwoStep {
+    draft: Predict,
+    finish: Predict,
+}
+
+impl Module for TwoStep {
+    fn forward(&self, inputs: Values) -> BoxFuture<'_, Result<Prediction, Error>> {
+        Box::pin(async move {
+            let question = inputs.get("question").cloned().unwrap_or_default();
+            let mut first = Values::new();
+            first.insert("question".into(), question.clone());
+            let draft = self.draft.forward(first).await?;
+            let mut second = Values::new();
+            second.insert("question".into(), question);
+            second.insert(
+                "draft".into(),
+                draft.get("draft").cloned().unwrap_or_default(),
+            );
+            self.finish.forward(second).await
+        })
+    }
+
+    fn named_predictors(&self) -> Vec<(String, &Predict)> {
+        let mut out = naming::nest("draft", self.draft.named_predictors());
+        out.extend(naming::nest("finish", self.finish.named_predictors()));
+        out
+    }
+
+    fn named_predictors_mut(&mut self) -> Vec<(String, &mut Predict)> {
+        let mut out = naming::nest("draft", self.draft.named_predictors_mut());
+        out.extend(naming::nest("finish", self.finish.named_predictors_mut()));
+        out
+    }
+}
+
+fn examples(rows: &Value) -> Vec<Example> {
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            Example::new()
+                .with("question", r["question"].as_str().unwrap())
+                .with("answer", r["answer"].as_str().unwrap())
+                .with_inputs(["question"])
+        })
+        .collect()
+}
+
+fn outcome_name(outcome: IterationOutcome, merge: bool) -> &'static str {
+    match (outcome, merge) {
+        (IterationOutcome::Accepted, _) => "accepted",
+        (IterationOutcome::Rejected, false) => "rejected",
+        (IterationOutcome::Rejected, true) => "merge rejected",
+        (IterationOutcome::Skipped, _) => "skipped",
+        (IterationOutcome::NothingProposed, _) => "nothing proposed",
+    }
+}
+
+async fn replay<P: Module + Clone>(name: &str, student: P) {
+    let case = fixture(name);
+    let config = &case["config"];
+    let task = Arc::new(ScriptedLm::from_fn(task_reply));
+    let reflection = Arc::new(ScriptedLm::from_fn(reflection_reply));
+    let metric =
+        feedback_fn(|example, prediction, _trace, predictor| score(example, prediction, predictor));
+    let mut gepa = Gepa::new(
+        metric,
+        Budget::MaxMetricCalls(config["max_metric_calls"].as_u64().unwrap() as usize),
+    )
+    .reflection_lm(reflection.clone() as SharedLm)
+    .seed(config["seed"].as_u64().unwrap());
+    gepa.use_merge = config["use_merge"].as_bool().unwrap();
+    gepa.num_threads = Some(1);
+    if config["component_selector"] == "all" {
+        gepa.component_selection = ComponentSelection::All;
+    }
+    let trainset = examples(&case["trainset"]);
+    let valset = examples(&case["valset"]);
+    let task_lm: SharedLm = task.clone();
+    let result = settings::with_lm(task_lm, async {
+        settings::with_adapter(AdapterKind::Chat, async {
+            gepa.run(&student, &trainset, Some(&valset)).await
+        })
+        .await
+    })
+    .await
+    .unwrap();
+
+    // Every reflection prompt, byte for byte.
+    let calls = reflection.requests();
+    let want_calls = case["reflection_calls"].as_array().unwrap();
+    for (k, (got, want)) in calls.iter().zip(want_calls).enumerate() {
+        let want_messages = want["messages"].as_array().unwrap();
+        assert_eq!(
+            got.messages.len(),
+            want_messages.len(),
+            "{name}: reflection call {k}"
+        );
+        for (m, w) in got.messages.iter().zip(want_messages) {
+            assert_eq!(
+                m.role.as_str(),
+                w["role"].as_str().unwrap(),
+                "{name}: reflection call {k}"
+            );
+            let want_content = w["content"].as_str().unwrap();
+            if m.content != want_content {
+                let diff = similar_lines(&m.content, want_content);
+                panic!("{name}: reflection call {k} differs:\n{diff}");
+            }
+        }
+    }
+
+    assert_eq!(calls.len(), want_calls.len(), "{name}: reflection calls");
+
+    // Every iteration, in order.
+    let want = case["iterations"].as_array().unwrap();
+    for (got, want) in result.iterations.iter().zip(want) {
+        let at = format!("{name}, iteration {}", want["iteration"]);
+        assert_eq!(
+            got.iteration + 1,
+            want["iteration"].as_u64().unwrap() as usize,
+            "{at}"
+        );
+        if want["kind"] == "merge" {
+            assert!(got.merge, "{at}: a merge");
+            let parents: Vec<usize> =
+                serde_json::from_value(want["merge_parents"].clone()).unwrap();
+            assert_eq!(got.parents, parents, "{at}: merged candidates");
+            let run_log = &want["gepa_run_log"];
+            let ids: Vec<usize> = serde_json::from_value(run_log["subsample_ids"].clone()).unwrap();
+            assert_eq!(got.examples, ids, "{at}: merge subsample");
+            assert_eq!(
+                got.ancestor,
+                run_log["merged_entities"][2].as_u64().map(|a| a as usize),
+                "{at}"
+            );
+            let scores: Vec<f64> =
+                serde_json::from_value(want["merged_subsample_scores"].clone()).unwrap();
+            assert_eq!(got.child_scores, scores, "{at}");
+        } else {
+            assert!(!got.merge, "{at}: a reflection");
+            assert_eq!(
+                got.parents,
+                [want["parent"].as_u64().unwrap() as usize],
+                "{at}: parent"
+            );
+            let ids: Vec<usize> = serde_json::from_value(want["minibatch_ids"].clone()).unwrap();
+            assert_eq!(got.examples, ids, "{at}: minibatch");
+            let scores: Vec<f64> =
+                serde_json::from_value(want["parent_minibatch_scores"].clone()).unwrap();
+            assert_eq!(got.parent_scores, scores, "{at}: parent scores");
+            let components: Vec<String> = serde_json::from_value(
+                want.get("components")
+                    .cloned()
+                    .unwrap_or(Value::Array(vec![])),
+            )
+            .unwrap();
+            assert_eq!(got.components, components, "{at}: components");
+            let child: Vec<f64> = serde_json::from_value(
+                want.get("child_minibatch_scores")
+                    .cloned()
+                    .unwrap_or(Value::Array(vec![])),
+            )
+            .unwrap();
+            assert_eq!(got.child_scores, child, "{at}: child scores");
+        }
+        let outcome = want["outcome"].as_str().unwrap_or("nothing proposed");
+        let outcome = if outcome.starts_with("skipped") {
+            "skipped"
+        } else {
+            outcome
+        };
+        assert_eq!(
+            outcome_name(got.outcome, got.merge),
+            outcome,
+            "{at}: outcome"
+        );
+        assert_eq!(
+            got.candidate,
+            want["new_candidate_idx"].as_u64().map(|c| c as usize),
+            "{at}: new candidate"
+        );
+        assert_eq!(
+            got.metric_calls,
+            want["metric_calls_after"].as_u64().unwrap() as usize,
+            "{at}: metric calls"
+        );
+    }
+
+    assert_eq!(result.iterations.len(), want.len(), "{name}: iterations");
+
+    // The pool, the winner and the budget used.
+    let candidates = case["candidates"].as_array().unwrap();
+    assert_eq!(
+        result.candidates.len(),
+        candidates.len(),
+        "{name}: candidates"
+    );
+    for (k, (got, want)) in result.candidates.iter().zip(candidates).enumerate() {
+        for (component, text) in &got.instructions {
+            assert_eq!(
+                Some(text.as_str()),
+                want[component].as_str(),
+                "{name}: candidate {k}, {component}"
+            );
+        }
+        let parents: Vec<usize> = case["parents"][k]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_u64)
+            .map(|p| p as usize)
+            .collect();
+        assert_eq!(got.parents, parents, "{name}: candidate {k} parents");
+        assert_eq!(
+            got.average,
+            case["val_aggregate_scores"][k].as_f64().unwrap(),
+            "{name}: candidate {k} average"
+        );
+    }
+    assert_eq!(
+        result.best,
+        case["best_idx"].as_u64().unwrap() as usize,
+        "{name}: best"
+    );
+    assert_eq!(
+        result.metric_calls,
+        case["total_metric_calls"].as_u64().unwrap() as usize
+    );
+    assert_eq!(
+        task.calls(),
+        case["task_calls"].as_u64().unwrap() as usize,
+        "{name}: task LM calls"
+    );
+    for (component, predictor) in result.program.named_predictors() {
+        let want = &case["candidates"][result.best][&component];
+        assert_eq!(
+            Some(predictor.signature().instructions()),
+            want.as_str(),
+            "{name}: {component}"
+        );
+    }
+}
+
+/// The first differing line of two texts, for a readable failure.
+fn similar_lines(got: &str, want: &str) -> String {
+    for (i, (g, w)) in got.lines().zip(want.lines()).enumerate() {
+        if g != w {
+            return format!("line {i}:\n  got:  {g:?}\n  want: {w:?}");
+        }
+    }
+    format!(
+        "lengths differ: got {} bytes, want {}",
+        got.len(),
+        want.len()
+    )
+}
+
+fn two_step() -> TwoStep {
+    TwoStep {
+        draft: Predict::parse("question -> draft").unwrap(),
+        finish: Predict::parse("question, draft -> answer").unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn single_predictor_run_matches_dspy() {
+    replay("single", Predict::parse("question -> answer").unwrap()).await;
+}
+
+#[tokio::test]
+async fn two_predictors_with_all_components_match_dspy() {
+    replay("two-step-all", two_step()).await;
+}
+
+#[tokio::test]
+async fn two_predictors_with_merges_match_dspy() {
+    replay("two-step-merge", two_step()).await;
+}
