@@ -6,16 +6,18 @@
 
 use std::sync::Arc;
 
-use dspy_core::adapters::{AdapterKind, Values};
-use dspy_core::evaluate::{feedback_fn, PredictorTrace, Score};
-use dspy_core::example::{Example, Prediction};
-use dspy_core::lm::{BoxFuture, LmRequest, SharedLm};
-use dspy_core::module::{naming, Module};
+use dspy_core::adapters::AdapterKind;
+use dspy_core::evaluate::feedback_fn;
+use dspy_core::example::Example;
+use dspy_core::lm::SharedLm;
+use dspy_core::module::Module;
 use dspy_core::predict::Predict;
-use dspy_core::{settings, Error};
+use dspy_core::settings;
 use dspy_optimize::gepa::{Budget, ComponentSelection, Gepa, IterationOutcome};
-use dspy_testkit::{chat_completion, field_value, output_fields, Oracle, ScriptedLm};
+use dspy_testkit::ScriptedLm;
 use serde_json::Value;
+
+use dspy_testkit::keyword_world::{reflection_reply, score, task_reply, two_step};
 
 fn fixture(name: &str) -> Value {
     let path = format!(
@@ -23,148 +25,6 @@ fn fixture(name: &str) -> Value {
         env!("CARGO_MANIFEST_DIR")
     );
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
-}
-
-fn kind(question: &str) -> &str {
-    question
-        .split_once('(')
-        .and_then(|(_, rest)| rest.split_once(')'))
-        .map_or("easy", |(k, _)| k)
-}
-
-/// The task model of the script's world.
-fn task_reply(request: &LmRequest) -> String {
-    let messages = &request.messages;
-    let system = messages
-        .first()
-        .filter(|m| m.role.as_str() == "system")
-        .map_or("", |m| m.content.as_str());
-    let user = messages.last().map_or("", |m| m.content.as_str());
-    let question = field_value(user, "question").unwrap_or("");
-    let kind = kind(question);
-    let fields: Vec<(String, String)> = output_fields(user)
-        .into_iter()
-        .map(|name| {
-            if name == "draft" {
-                let route = if system.contains("ALPHA") {
-                    "alpha-route"
-                } else {
-                    "plain-route"
-                };
-                return (name, route.to_string());
-            }
-            let draft = field_value(user, "draft");
-            let right = match kind {
-                "easy" => true,
-                "hard" => false,
-                "alpha" => match draft {
-                    Some(d) => d == "alpha-route",
-                    None => system.contains("ALPHA"),
-                },
-                "beta" => system.contains("BETA"),
-                _ => draft == Some("plain-route"),
-            };
-            let value = if right {
-                Oracle::true_answer(question)
-            } else {
-                "unknown".into()
-            };
-            (name, value)
-        })
-        .collect();
-    chat_completion(fields)
-}
-
-/// The reflection model of the script's world (it answers as the JSON adapter expects).
-fn reflection_reply(request: &LmRequest) -> String {
-    let user = request.messages.last().map_or("", |m| m.content.as_str());
-    let marker = "[[ ## current_instruction ## ]]\n";
-    let current = user.find(marker).map_or("", |start| {
-        let rest = &user[start + marker.len()..];
-        rest.find("\n\n[[ ## ").map_or(rest, |end| &rest[..end])
-    });
-    let add: Vec<&str> = ["ALPHA", "BETA"]
-        .into_iter()
-        .filter(|kw| {
-            user.matches(&format!("must mention {kw}")).count() >= 2 && !current.contains(kw)
-        })
-        .collect();
-    let new = if add.is_empty() {
-        format!("```\n{current} Be precise.\n```")
-    } else {
-        let mut new = current.to_string();
-        for kw in add {
-            new.push_str(&format!(" Mention {kw}."));
-        }
-        new
-    };
-    serde_json::json!({ "new_instruction": new }).to_string()
-}
-
-/// The script's metric: 1 or 0, with feedback naming the fix for the predictor asked about.
-fn score(
-    example: &Example,
-    prediction: &Prediction,
-    predictor: Option<PredictorTrace<'_>>,
-) -> Score {
-    let gold = example.get_str("answer").unwrap_or("");
-    if prediction.get_str("answer") == Some(gold) {
-        return Score::new(1.0).with_feedback(format!("Correct: the answer is {gold}."));
-    }
-    let kind = kind(example.get_str("question").unwrap_or(""));
-    let name = predictor.map(|p| p.name);
-    let feedback = match (kind, name) {
-        ("hard", _) => "Wrong answer. No instruction can fix this one.".to_string(),
-        ("gamma", _) => "Wrong answer. The draft step must not mention ALPHA.".to_string(),
-        (_, None | Some("self")) => format!(
-            "Wrong answer. The instruction must mention {}.",
-            kind.to_uppercase()
-        ),
-        ("alpha", Some("draft")) | ("beta", Some("finish")) => format!(
-            "Wrong answer. The {} step must mention {}.",
-            name.unwrap_or_default(),
-            kind.to_uppercase()
-        ),
-        (_, Some(name)) => format!("Wrong answer, but the {name} step is not at fault."),
-    };
-    Score::new(0.0).with_feedback(feedback)
-}
-
-/// The script's two-step program.
-#[derive(Debug, Clone)]
-struct TwoStep {
-    draft: Predict,
-    finish: Predict,
-}
-
-impl Module for TwoStep {
-    fn forward(&self, inputs: Values) -> BoxFuture<'_, Result<Prediction, Error>> {
-        Box::pin(async move {
-            let question = inputs.get("question").cloned().unwrap_or_default();
-            let mut first = Values::new();
-            first.insert("question".into(), question.clone());
-            let draft = self.draft.forward(first).await?;
-            let mut second = Values::new();
-            second.insert("question".into(), question);
-            second.insert(
-                "draft".into(),
-                draft.get("draft").cloned().unwrap_or_default(),
-            );
-            self.finish.forward(second).await
-        })
-    }
-
-    fn named_predictors(&self) -> Vec<(String, &Predict)> {
-        let mut out = naming::nest("draft", self.draft.named_predictors());
-        out.extend(naming::nest("finish", self.finish.named_predictors()));
-        out
-    }
-
-    fn named_predictors_mut(&mut self) -> Vec<(String, &mut Predict)> {
-        let mut out = naming::nest("draft", self.draft.named_predictors_mut());
-        out.extend(naming::nest("finish", self.finish.named_predictors_mut()));
-        out
-    }
 }
 
 fn examples(rows: &Value) -> Vec<Example> {
@@ -388,13 +248,6 @@ fn similar_lines(got: &str, want: &str) -> String {
         got.len(),
         want.len()
     )
-}
-
-fn two_step() -> TwoStep {
-    TwoStep {
-        draft: Predict::parse("question -> draft").unwrap(),
-        finish: Predict::parse("question, draft -> answer").unwrap(),
-    }
 }
 
 #[tokio::test]

@@ -41,6 +41,7 @@
 mod answer;
 mod completion;
 pub mod fuzz;
+pub mod keyword_world;
 mod oracle;
 mod probe;
 mod prompt_world;
