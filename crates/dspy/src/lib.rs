@@ -139,7 +139,7 @@ pub mod prelude {
         Adapter, AdapterKind, ChatAdapter, FieldSpec, FieldType, FunctionCalling, JsonAdapter,
         Message, ParseError, SignatureSpec, Values, XmlAdapter,
     };
-    pub use dspy_core::evaluate::{metric_fn, Metric, Score};
+    pub use dspy_core::evaluate::{feedback_fn, metric_fn, Metric, PredictorTrace, Score};
     pub use dspy_core::lm::{from_model, LanguageModel, Lm, SharedLm};
     pub use dspy_core::module::{Module, ModuleExt};
     pub use dspy_core::predict::LmConfig;
@@ -151,6 +151,7 @@ pub mod prelude {
     pub use dspy_core::{Error, Evaluate, Example, Prediction};
     #[cfg(feature = "derive")]
     pub use dspy_macros::{module, tool, Signature};
+    pub use dspy_optimize::gepa::{Budget, Gepa};
     pub use dspy_optimize::mipro::MiproV2;
     pub use dspy_optimize::{
         BootstrapFewShot, BootstrapFewShotWithRandomSearch, Copro, LabeledFewShot,
