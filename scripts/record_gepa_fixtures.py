@@ -90,8 +90,10 @@ def task_reply(messages):
             right = draft == "alpha-route" if draft is not None else "ALPHA" in system
         elif kind == "beta":
             right = "BETA" in system
-        else:  # gamma
+        elif kind == "gamma":
             right = draft == "plain-route"
+        else:  # any other kind: right when the instructions name it (K3 for k3)
+            right = kind.upper() in system
         values.append((name, true_answer(question) if right else WRONG))
     return chat_completion(values)
 
@@ -106,12 +108,17 @@ def current_instruction(user):
     return rest if end < 0 else rest[:end]
 
 
-def reflection_reply(messages):
-    """The reflection model's completion (a JSON object) for one request."""
+def reflection_reply(messages, keywords=KEYWORDS, min_mentions=2, replace=False):
+    """The reflection model's completion (a JSON object) for one request: every keyword the
+    feedback asks for at least `min_mentions` times and the instruction lacks is appended as
+    " Mention <KW>."; with `replace`, only the first such keyword is kept, in place of any
+    earlier " Mention ..." (so candidates hold one keyword each and do not dominate each other)."""
     user = messages[-1]["content"]
     current = current_instruction(user)
-    add = [kw for kw in KEYWORDS if user.count(f"must mention {kw}") >= 2 and kw not in current]
-    if add:
+    add = [kw for kw in keywords if user.count(f"must mention {kw}") >= min_mentions and kw not in current]
+    if add and replace:
+        new = current.split(" Mention ", 1)[0] + f" Mention {add[0]}."
+    elif add:
         new = current + "".join(f" Mention {kw}." for kw in add)
     else:
         new = f"```\n{current} Be precise.\n```"
@@ -314,6 +321,12 @@ CASES = {
         "kinds_val": ["alpha", "beta", "gamma", "easy"] * 2,
         "gepa": {"max_metric_calls": 120, "use_merge": True, "max_merge_invocations": 5, "seed": 0},
     },
+    "many": {
+        "program": "predict", "kinds_train": [f"k{i}" for i in range(10)] + ["easy", "hard"],
+        "kinds_val": [f"k{i}" for i in range(10)] + ["easy", "hard"],
+        "keywords": [f"K{i}" for i in range(10)], "min_mentions": 1, "replace": True,
+        "gepa": {"max_metric_calls": 500, "use_merge": True, "seed": 3},
+    },
     "two-step-all": {
         "program": "two_step", "kinds_train": ["alpha", "beta", "gamma", "easy"] * 2,
         "kinds_val": ["alpha", "beta", "gamma", "easy"] * 2,
@@ -325,7 +338,10 @@ CASES = {
 def record_case(case):
     train_rows = make_rows(case["kinds_train"], 0)
     val_rows = make_rows(case["kinds_val"], 100)
-    task, reflection = WorldLM(task_reply), WorldLM(reflection_reply)
+    keywords = tuple(case.get("keywords", KEYWORDS))
+    min_mentions, replace = case.get("min_mentions", 2), case.get("replace", False)
+    task = WorldLM(task_reply)
+    reflection = WorldLM(lambda messages: reflection_reply(messages, keywords, min_mentions, replace))
     recorder = Recorder(task)
     student = dspy.Predict("question -> answer") if case["program"] == "predict" else TwoStep()
     config = {"reflection_minibatch_size": 3, "num_threads": 1, "track_stats": True, **case["gepa"]}
@@ -337,7 +353,7 @@ def record_case(case):
         raise RuntimeError(f"recorder callbacks failed: {recorder.errors}")
     details = program.detailed_results
     return {
-        "config": {**config, "program": case["program"], "adapter": "ChatAdapter", "keywords": list(KEYWORDS)},
+        "config": {**config, "program": case["program"], "adapter": "ChatAdapter", "keywords": list(keywords), "min_mentions": min_mentions, "replace": replace},
         "trainset": train_rows,
         "valset": val_rows,
         "seed_candidate": {name: p.signature.instructions for name, p in student.named_predictors()},

@@ -17,7 +17,7 @@ use dspy_optimize::gepa::{Budget, ComponentSelection, Gepa, IterationOutcome};
 use dspy_testkit::ScriptedLm;
 use serde_json::Value;
 
-use dspy_testkit::keyword_world::{reflection_reply, score, task_reply, two_step};
+use dspy_testkit::keyword_world::{score, task_reply, two_step, Reflection};
 
 fn fixture(name: &str) -> Value {
     let path = format!(
@@ -54,7 +54,12 @@ async fn replay<P: Module + Clone>(name: &str, student: P) {
     let case = fixture(name);
     let config = &case["config"];
     let task = Arc::new(ScriptedLm::from_fn(task_reply));
-    let reflection = Arc::new(ScriptedLm::from_fn(reflection_reply));
+    let rule = Reflection {
+        keywords: serde_json::from_value(config["keywords"].clone()).unwrap(),
+        min_mentions: config["min_mentions"].as_u64().unwrap() as usize,
+        replace: config["replace"].as_bool().unwrap_or(false),
+    };
+    let reflection = Arc::new(ScriptedLm::from_fn(move |request| rule.reply(request)));
     let metric =
         feedback_fn(|example, prediction, _trace, predictor| score(example, prediction, predictor));
     let mut gepa = Gepa::new(
@@ -253,6 +258,13 @@ fn similar_lines(got: &str, want: &str) -> String {
 #[tokio::test]
 async fn single_predictor_run_matches_dspy() {
     replay("single", Predict::parse("question -> answer").unwrap()).await;
+}
+
+/// 27 candidates that do not dominate each other, and merges: Python's set order (not
+/// ascending past the table's size) decides parents and merge pairs.
+#[tokio::test]
+async fn many_candidates_match_dspy() {
+    replay("many", Predict::parse("question -> answer").unwrap()).await;
 }
 
 #[tokio::test]

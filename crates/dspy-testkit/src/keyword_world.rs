@@ -55,7 +55,9 @@ pub fn task_reply(request: &LmRequest) -> String {
                     None => system.contains("ALPHA"),
                 },
                 "beta" => system.contains("BETA"),
-                _ => draft == Some("plain-route"),
+                "gamma" => draft == Some("plain-route"),
+                // Any other kind is right when the instructions name it (K3 for k3).
+                other => system.contains(&other.to_uppercase()),
             };
             let value = if right {
                 Oracle::true_answer(question)
@@ -68,30 +70,69 @@ pub fn task_reply(request: &LmRequest) -> String {
     chat_completion(fields)
 }
 
-/// The reflection model of the script's world (it answers as the JSON adapter expects).
+/// The reflection model of the script's world (it answers as the JSON adapter expects):
+/// [`Reflection::default`].
 pub fn reflection_reply(request: &LmRequest) -> String {
-    let user = request.messages.last().map_or("", |m| m.content.as_str());
-    let marker = "[[ ## current_instruction ## ]]\n";
-    let current = user.find(marker).map_or("", |start| {
-        let rest = &user[start + marker.len()..];
-        rest.find("\n\n[[ ## ").map_or(rest, |end| &rest[..end])
-    });
-    let add: Vec<&str> = ["ALPHA", "BETA"]
-        .into_iter()
-        .filter(|kw| {
-            user.matches(&format!("must mention {kw}")).count() >= 2 && !current.contains(kw)
-        })
-        .collect();
-    let new = if add.is_empty() {
-        format!("```\n{current} Be precise.\n```")
-    } else {
-        let mut new = current.to_string();
-        for kw in add {
-            new.push_str(&format!(" Mention {kw}."));
+    Reflection::default().reply(request)
+}
+
+/// The reflection model's rule: every keyword the feedback asks for at least `min_mentions`
+/// times and the instruction lacks is appended as " Mention <KW>."; with `replace`, only the
+/// first one, in place of any earlier " Mention ..." (candidates then hold one keyword each).
+/// With none, the instruction plus " Be precise." in ``` fences.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reflection {
+    /// The keywords it knows, in order.
+    pub keywords: Vec<String>,
+    /// Mentions of "must mention <KW>" needed.
+    pub min_mentions: usize,
+    /// Keep one keyword, replacing the previous one.
+    pub replace: bool,
+}
+
+impl Default for Reflection {
+    fn default() -> Reflection {
+        Reflection {
+            keywords: vec!["ALPHA".into(), "BETA".into()],
+            min_mentions: 2,
+            replace: false,
         }
-        new
-    };
-    serde_json::json!({ "new_instruction": new }).to_string()
+    }
+}
+
+impl Reflection {
+    /// The reply to one reflection request.
+    pub fn reply(&self, request: &LmRequest) -> String {
+        let user = request.messages.last().map_or("", |m| m.content.as_str());
+        let marker = "[[ ## current_instruction ## ]]\n";
+        let current = user.find(marker).map_or("", |start| {
+            let rest = &user[start + marker.len()..];
+            rest.find("\n\n[[ ## ").map_or(rest, |end| &rest[..end])
+        });
+        let add: Vec<&String> = self
+            .keywords
+            .iter()
+            .filter(|kw| {
+                user.matches(&format!("must mention {kw}")).count() >= self.min_mentions
+                    && !current.contains(kw.as_str())
+            })
+            .collect();
+        let new = match add.first() {
+            None => format!("```\n{current} Be precise.\n```"),
+            Some(first) if self.replace => {
+                let base = current.split(" Mention ").next().unwrap_or(current);
+                format!("{base} Mention {first}.")
+            }
+            Some(_) => {
+                let mut new = current.to_string();
+                for kw in add {
+                    new.push_str(&format!(" Mention {kw}."));
+                }
+                new
+            }
+        };
+        serde_json::json!({ "new_instruction": new }).to_string()
+    }
 }
 
 /// The script's metric: 1 or 0, with feedback naming the fix for the predictor asked about.

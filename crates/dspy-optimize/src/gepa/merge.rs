@@ -2,12 +2,11 @@
 //! ancestor are combined component by component, scored on five validation examples, and
 //! kept when they do at least as well as the better parent there (gepa 0.1's `MergeProposer`).
 
-use std::collections::BTreeSet;
-
 use dspy_core::example::Example;
 use dspy_core::module::Module;
 
 use super::engine::Run;
+use super::pyset::PySet;
 use super::select;
 use super::state::State;
 use super::{Iteration, IterationOutcome};
@@ -27,11 +26,10 @@ pub(super) async fn attempt<P: Module + Clone>(
     i: usize,
 ) -> Option<Iteration> {
     let averages = state.averages();
-    let candidates: Vec<usize> = select::non_dominated(&state.fronts, &averages)
-        .into_iter()
-        .flatten()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
+    // gepa's `find_dominator_programs`: `list(set(programs of the fronts, in order))`.
+    let fronts = select::non_dominated(&select::mapping(&state.fronts), &averages);
+    let candidates: Vec<usize> = PySet::from_list(fronts.iter().flat_map(PySet::iter))
+        .iter()
         .collect();
     if candidates.len() < 2 || state.candidates.len() < 3 {
         return None;
@@ -137,12 +135,17 @@ fn common_ancestor_pair(
             continue;
         }
         let (anc_a, anc_b) = (state.ancestors(a), state.ancestors(b));
-        if anc_a.contains(&b) || anc_b.contains(&a) {
+        if anc_a.contains(b) || anc_b.contains(a) {
             continue;
         }
+        // `set(list(ancestors_i)) & set(list(ancestors_j))`, in that set's order.
+        let (anc_a, anc_b) = (
+            PySet::from_list(anc_a.iter()),
+            PySet::from_list(anc_b.iter()),
+        );
         let common: Vec<usize> = anc_a
             .intersection(&anc_b)
-            .copied()
+            .iter()
             .filter(|&x| {
                 !state.merged_triplets.contains(&(a, b, x))
                     && averages[x] <= averages[a]

@@ -54,6 +54,7 @@
 mod budget;
 mod engine;
 mod merge;
+mod pyset;
 mod reflect;
 mod select;
 mod state;
@@ -229,11 +230,7 @@ impl Gepa {
             program: run.build(&state.candidates[best]),
             best,
             candidates,
-            pareto_fronts: state
-                .fronts
-                .iter()
-                .map(|f| f.iter().copied().collect())
-                .collect(),
+            pareto_fronts: state.fronts.iter().map(|f| f.iter().collect()).collect(),
             iterations: state.iterations,
             metric_calls: state.metric_calls,
             full_evals: state.full_evals,

@@ -1,9 +1,9 @@
 //! GEPA's choices that draw on its generator: the parent (Pareto sampling), the reflection
 //! minibatch (epoch-shuffled) and the components to rewrite, as gepa 0.1 makes them.
 
-use std::collections::BTreeSet;
-
 use serde_json::{json, Value};
+
+use super::pyset::PySet;
 
 use crate::random::PyRandom;
 
@@ -29,24 +29,23 @@ pub enum ComponentSelection {
 }
 
 /// The per-instance fronts with dominated candidates removed (gepa's
-/// `remove_dominated_programs`), and the candidates left, in the order gepa meets them.
+/// `remove_dominated_programs`).
 ///
-/// `fronts[v]` holds the candidates with the best score on validation example `v`;
-/// `averages[c]` is candidate `c`'s average score. Sets iterate in ascending order, as
-/// CPython's small-int sets do while every index is below 8 (past that CPython's table order
-/// may differ; documented on [`Gepa`](super::Gepa)).
-pub(super) fn non_dominated(fronts: &[BTreeSet<usize>], averages: &[f64]) -> Vec<BTreeSet<usize>> {
+/// `fronts[v]` holds the candidates with the best score on validation example `v` (as
+/// `get_pareto_front_mapping` gives them: copies, which may iterate differently from the
+/// originals); `averages[c]` is candidate `c`'s average score.
+pub(super) fn non_dominated(fronts: &[PySet], averages: &[f64]) -> Vec<PySet> {
     let mut programs = first_seen(fronts);
     // Stable sort by average, ascending.
     programs.sort_by(|a, b| averages[*a].total_cmp(&averages[*b]));
-    let mut dominated = BTreeSet::new();
+    let mut dominated = std::collections::BTreeSet::new();
     loop {
         let found = programs.iter().copied().find(|&y| {
             !dominated.contains(&y)
-                && fronts.iter().filter(|f| f.contains(&y)).all(|front| {
+                && fronts.iter().filter(|f| f.contains(y)).all(|front| {
                     front
                         .iter()
-                        .any(|&p| p != y && !dominated.contains(&p) && programs.contains(&p))
+                        .any(|p| p != y && !dominated.contains(&p) && programs.contains(&p))
                 })
         });
         match found {
@@ -58,21 +57,16 @@ pub(super) fn non_dominated(fronts: &[BTreeSet<usize>], averages: &[f64]) -> Vec
     }
     fronts
         .iter()
-        .map(|f| {
-            f.iter()
-                .copied()
-                .filter(|p| !dominated.contains(p))
-                .collect()
-        })
+        .map(|f| PySet::from_list(f.iter().filter(|p| !dominated.contains(p))))
         .collect()
 }
 
 /// Candidates in the order a walk over the fronts first meets them, with how many fronts
 /// each is on.
-fn frequencies(fronts: &[BTreeSet<usize>]) -> Vec<(usize, usize)> {
+fn frequencies(fronts: &[PySet]) -> Vec<(usize, usize)> {
     let mut freq: Vec<(usize, usize)> = Vec::new();
     for front in fronts {
-        for &p in front {
+        for p in front.iter() {
             match freq.iter_mut().find(|(q, _)| *q == p) {
                 Some((_, n)) => *n += 1,
                 None => freq.push((p, 1)),
@@ -82,23 +76,24 @@ fn frequencies(fronts: &[BTreeSet<usize>]) -> Vec<(usize, usize)> {
     freq
 }
 
-fn first_seen(fronts: &[BTreeSet<usize>]) -> Vec<usize> {
+fn first_seen(fronts: &[PySet]) -> Vec<usize> {
     frequencies(fronts).into_iter().map(|(p, _)| p).collect()
 }
 
 /// gepa's `select_program_candidate_from_pareto_front`: one `choice` over the candidates of
 /// the non-dominated fronts, each repeated once per front it is on.
-pub(super) fn pareto_parent(
-    fronts: &[BTreeSet<usize>],
-    averages: &[f64],
-    rng: &mut PyRandom,
-) -> usize {
-    let fronts = non_dominated(fronts, averages);
+pub(super) fn pareto_parent(fronts: &[PySet], averages: &[f64], rng: &mut PyRandom) -> usize {
+    let fronts = non_dominated(&mapping(fronts), averages);
     let list: Vec<usize> = frequencies(&fronts)
         .into_iter()
         .flat_map(|(p, n)| std::iter::repeat_n(p, n))
         .collect();
     rng.choice(&list).copied().unwrap_or(0)
+}
+
+/// gepa's `get_pareto_front_mapping`: a copy (`set(front)`) of every front.
+pub(super) fn mapping(fronts: &[PySet]) -> Vec<PySet> {
+    fronts.iter().map(PySet::copy).collect()
 }
 
 /// The first candidate with the highest average.
@@ -194,8 +189,8 @@ impl BatchSampler {
 mod tests {
     use super::*;
 
-    fn set(items: &[usize]) -> BTreeSet<usize> {
-        items.iter().copied().collect()
+    fn set(items: &[usize]) -> PySet {
+        PySet::from_list(items.iter().copied())
     }
 
     #[test]

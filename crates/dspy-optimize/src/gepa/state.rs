@@ -2,11 +2,11 @@
 //! and both generators, so a run written to its folder after every iteration resumes exactly
 //! where it stopped.
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
+use super::pyset::PySet;
 use super::select::BatchSampler;
 use super::Iteration;
 use crate::random::PyRandom;
@@ -27,7 +27,7 @@ pub(super) struct State {
     /// Each candidate's score on every validation example.
     pub(super) val_scores: Vec<Vec<f64>>,
     /// Per validation example, the candidates with its best score.
-    pub(super) fronts: Vec<BTreeSet<usize>>,
+    pub(super) fronts: Vec<PySet>,
     /// Per candidate, the next component to rewrite (round robin).
     pub(super) pointers: Vec<usize>,
     /// Metric calls made before each candidate's full evaluation.
@@ -55,7 +55,9 @@ pub(super) struct State {
 impl State {
     /// A run starting from the seed candidate, already scored on the valset.
     pub(super) fn new(seed: Vec<String>, val_scores: Vec<f64>, rng_seed: u64) -> State {
-        let fronts = (0..val_scores.len()).map(|_| BTreeSet::from([0])).collect();
+        let fronts = (0..val_scores.len())
+            .map(|_| PySet::from_list([0]))
+            .collect();
         State {
             metric_calls: val_scores.len(),
             candidates: vec![seed],
@@ -103,11 +105,11 @@ impl State {
         let index = self.candidates.len();
         let pointer = parents.iter().map(|&p| self.pointers[p]).max().unwrap_or(0);
         for (v, &score) in scores.iter().enumerate() {
-            let best = self.val_scores[*self.fronts[v].iter().next().unwrap_or(&0)][v];
+            let best = self.val_scores[self.fronts[v].iter().next().unwrap_or(0)][v];
             if score > best {
-                self.fronts[v] = BTreeSet::from([index]);
+                self.fronts[v] = PySet::from_list([index]);
             } else if score == best {
-                self.fronts[v].insert(index);
+                self.fronts[v].add(index);
             }
         }
         self.candidates.push(texts);
@@ -119,16 +121,20 @@ impl State {
         index
     }
 
-    /// Every ancestor of `candidate` (parents, their parents, ...).
-    pub(super) fn ancestors(&self, candidate: usize) -> BTreeSet<usize> {
-        let mut out = BTreeSet::new();
-        let mut todo = self.parents[candidate].clone();
-        while let Some(p) = todo.pop() {
-            if out.insert(p) {
-                todo.extend(self.parents[p].iter().copied());
+    /// Every ancestor of `candidate` (parents, their parents, ...), found depth first and
+    /// kept in a set as gepa's `get_ancestors` does (its iteration order matters).
+    pub(super) fn ancestors(&self, candidate: usize) -> PySet {
+        fn visit(parents: &[Vec<usize>], node: usize, found: &mut PySet) {
+            for &p in &parents[node] {
+                if !found.contains(p) {
+                    found.add(p);
+                    visit(parents, p, found);
+                }
             }
         }
-        out
+        let mut found = PySet::default();
+        visit(&self.parents, candidate, &mut found);
+        found
     }
 
     fn to_json(&self) -> Value {
@@ -197,7 +203,7 @@ impl State {
             ]
             .iter()
             .all(|&len| len == n)
-            && state.fronts.iter().flatten().all(|&c| c < n);
+            && state.fronts.iter().flat_map(PySet::iter).all(|c| c < n);
         consistent.then_some(state)
     }
 
