@@ -53,6 +53,7 @@ pub mod gepa;
 mod labeled;
 pub mod metrics;
 pub mod mipro;
+pub mod numpy_random;
 pub mod propose;
 pub mod random;
 mod random_search;
