@@ -12,6 +12,8 @@
 //! - [`Copro`]: DSPy's COPRO, coordinate ascent over each predictor's instruction and prefix.
 //! - [`gepa::Gepa`]: DSPy's GEPA, instructions rewritten by a reflection LM from the metric's
 //!   feedback, with a Pareto pool of candidates and merges.
+//! - [`simba::Simba`]: DSPy's SIMBA, demos and LM-written rules from the examples where sampled
+//!   runs disagree most.
 //! - [`propose`]: the instruction proposer both rely on (DSPy's `GroundedProposer`).
 //! - [`metrics`]: DSPy's answer metrics (`answer_exact_match`, token F1, passage match).
 //!
@@ -58,6 +60,7 @@ pub mod propose;
 pub mod random;
 mod random_search;
 mod report;
+pub mod simba;
 mod teacher;
 mod tpe;
 

@@ -153,6 +153,7 @@ pub mod prelude {
     pub use dspy_macros::{module, tool, Signature};
     pub use dspy_optimize::gepa::{Budget, Gepa};
     pub use dspy_optimize::mipro::MiproV2;
+    pub use dspy_optimize::simba::Simba;
     pub use dspy_optimize::{
         BootstrapFewShot, BootstrapFewShotWithRandomSearch, Copro, LabeledFewShot,
     };

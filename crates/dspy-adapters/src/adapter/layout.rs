@@ -266,7 +266,7 @@ fn write_field_descriptions(out: &mut String, spec: &SignatureSpec) {
 
 /// DSPy's `get_field_description_string`: ``1. `name` (type): desc`` per field, each followed by
 /// a `Constraints:` line when the field has constraints, joined by newlines and stripped.
-fn field_list(fields: &[FieldSpec]) -> String {
+pub fn field_list(fields: &[FieldSpec]) -> String {
     let mut out = String::new();
     for (i, field) in fields.iter().enumerate() {
         if i > 0 {

@@ -13,6 +13,8 @@ mod layout;
 mod parse;
 mod xml;
 
+pub use layout::field_list as field_description_string;
+
 use std::fmt;
 use std::sync::{Arc, LazyLock};
 
