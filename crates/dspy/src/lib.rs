@@ -155,6 +155,6 @@ pub mod prelude {
     pub use dspy_optimize::mipro::MiproV2;
     pub use dspy_optimize::simba::Simba;
     pub use dspy_optimize::{
-        BootstrapFewShot, BootstrapFewShotWithRandomSearch, Copro, LabeledFewShot,
+        BootstrapFewShot, BootstrapFewShotWithRandomSearch, Copro, LabeledFewShot, Optimizer,
     };
 }
