@@ -2,7 +2,7 @@
 //! tests and benchmark): a task LM and a reflection LM that are pure functions of their
 //! prompts, a metric whose feedback names the fix, and a two-step program.
 //!
-//! Questions read "Item <n> (<kind>): ...". The task LM answers "easy" right, "hard" never,
+//! Questions read `Item <n> (<kind>): ...`. The task LM answers "easy" right, "hard" never,
 //! "alpha" when the answering predictor's instructions (or the draft step's) mention ALPHA,
 //! "beta" when the answering instructions mention BETA, "gamma" when the draft step does not
 //! mention ALPHA. The metric's feedback says which keyword the predictor asked about is
@@ -17,7 +17,7 @@ use dspy_core::module::{naming, Module};
 use dspy_core::predict::Predict;
 use dspy_core::Error;
 
-/// The kind in "Item <n> (<kind>): ..." (`easy` when absent).
+/// The kind in `Item <n> (<kind>): ...` (`easy` when absent).
 pub fn kind(question: &str) -> &str {
     question
         .split_once('(')
@@ -77,14 +77,14 @@ pub fn reflection_reply(request: &LmRequest) -> String {
 }
 
 /// The reflection model's rule: every keyword the feedback asks for at least `min_mentions`
-/// times and the instruction lacks is appended as " Mention <KW>."; with `replace`, only the
+/// times and the instruction lacks is appended as `" Mention <KW>."`; with `replace`, only the
 /// first one, in place of any earlier " Mention ..." (candidates then hold one keyword each).
 /// With none, the instruction plus " Be precise." in ``` fences.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reflection {
     /// The keywords it knows, in order.
     pub keywords: Vec<String>,
-    /// Mentions of "must mention <KW>" needed.
+    /// Mentions of `"must mention <KW>"` needed.
     pub min_mentions: usize,
     /// Keep one keyword, replacing the previous one.
     pub replace: bool,
