@@ -135,3 +135,22 @@ fn a_missing_key_names_the_variable() {
     let err = Lm::new("openai/gpt-4o-mini").unwrap_err();
     assert!(err.to_string().contains("OPENAI_API_KEY"), "{err}");
 }
+
+#[tokio::test]
+async fn default_settings_are_part_of_the_cache_key() {
+    let server = MockServer::start(MockConfig::new().responder(Responder::fixed("Paris")))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cold = options(&server, &dir).temperature(0.0).build().unwrap();
+    assert!(!cold.call(question("Capital?")).await.unwrap().cached);
+    cold.response_cache().unwrap().flush();
+    // Another default temperature over the same disk cache is another request.
+    let warm = options(&server, &dir).temperature(0.7).build().unwrap();
+    assert!(!warm.call(question("Capital?")).await.unwrap().cached);
+    assert_eq!(server.requests(), 2);
+    // The same one is a hit.
+    let again = options(&server, &dir).temperature(0.7).build().unwrap();
+    again.call(question("Capital?")).await.unwrap();
+    assert_eq!(server.requests(), 2);
+}

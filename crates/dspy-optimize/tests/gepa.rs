@@ -256,13 +256,61 @@ async fn bad_input_gets_clear_errors() {
     let empty = run(&gepa, task.clone(), &student, &[], &[])
         .await
         .unwrap_err();
-    assert!(matches!(empty, Error::EmptyDataset), "{empty}");
+    assert!(empty.to_string().contains("trainset is empty"), "{empty}");
+    let no_predictors = run(&gepa, task.clone(), &NoPredictors, &trainset_of(2), &[])
+        .await
+        .unwrap_err();
+    assert!(
+        no_predictors.to_string().contains("no predictors"),
+        "{no_predictors}"
+    );
 
     // A run folder holding another program's state is not silently reused.
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("gepa_state.json"), "{\"version\": 1}").unwrap();
     let data = dataset(&["easy", "alpha"], 0);
     let gepa = gepa.run_dir(dir.path());
-    let error = run(&gepa, task, &student, &data, &data).await.unwrap_err();
+    let error = run(&gepa, task.clone(), &student, &data, &data)
+        .await
+        .unwrap_err();
     assert!(error.to_string().contains("delete it"), "{error}");
+
+    // A state this program wrote, then damaged (an index out of range): an error, no panic.
+    let dir = tempfile::tempdir().unwrap();
+    let small = Gepa::new(metric(), Budget::MaxMetricCalls(6))
+        .reflection_lm(Arc::new(ScriptedLm::from_fn(reflection_reply)))
+        .run_dir(dir.path());
+    run(&small, task.clone(), &student, &data, &data)
+        .await
+        .unwrap();
+    let path = dir.path().join("gepa_state.json");
+    let mut state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    state["pointers"] = serde_json::json!([99]);
+    std::fs::write(&path, state.to_string()).unwrap();
+    let error = run(&small, task, &student, &data, &data).await.unwrap_err();
+    assert!(error.to_string().contains("delete it"), "{error}");
+}
+
+fn trainset_of(n: usize) -> Vec<Example> {
+    dataset(&vec!["easy"; n], 0)
+}
+
+/// A program without predictors.
+#[derive(Debug, Clone)]
+struct NoPredictors;
+
+impl Module for NoPredictors {
+    fn forward(
+        &self,
+        _: dspy_core::adapters::Values,
+    ) -> BoxFuture<'_, Result<dspy_core::example::Prediction, Error>> {
+        Box::pin(async { Ok(dspy_core::example::Prediction::default()) })
+    }
+    fn named_predictors(&self) -> Vec<(String, &Predict)> {
+        Vec::new()
+    }
+    fn named_predictors_mut(&mut self) -> Vec<(String, &mut Predict)> {
+        Vec::new()
+    }
 }

@@ -32,7 +32,7 @@ use opentelemetry_otlp::WithExportConfig;
 use opentelemetry_sdk::trace::{SdkTracerProvider, Tracer};
 use opentelemetry_sdk::Resource;
 use tracing::Level;
-use tracing_subscriber::filter::Targets;
+use tracing_subscriber::filter::filter_fn;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -89,7 +89,8 @@ pub enum OtelError {
     SubscriberSet(#[from] tracing_subscriber::util::TryInitError),
 }
 
-/// Flushes and shuts the exporter down when dropped; keep it alive while programs run.
+/// Flushes and shuts the exporter down when dropped (waiting at most about twice the export
+/// timeout for an unreachable collector); keep it alive while programs run.
 #[derive(Debug)]
 #[must_use = "dropping the guard shuts the exporter down at once"]
 pub struct OtelGuard {
@@ -135,15 +136,23 @@ pub fn init(config: OtelConfig) -> Result<OtelGuard, OtelError> {
     Ok(OtelGuard { provider })
 }
 
-/// A `tracing` layer sending DSPy's spans (targets under [`TARGET`], info level and up) to
-/// `provider`'s tracer. Other spans are left to the rest of your subscriber.
+/// A `tracing` layer sending DSPy's spans (target [`TARGET`] and `dspy::*`, info level and up)
+/// to `provider`'s tracer. Other spans and events (the library's own warnings, whose text may
+/// quote LM output) are left to the rest of your subscriber.
 pub fn layer<S>(provider: &SdkTracerProvider) -> impl Layer<S> + Send + Sync + 'static
 where
     S: tracing::Subscriber + for<'span> LookupSpan<'span> + Send + Sync,
 {
     tracing_opentelemetry::layer()
         .with_tracer(tracer(provider))
-        .with_filter(Targets::new().with_target(TARGET, Level::INFO))
+        .with_filter(filter_fn(|meta| {
+            let target = meta.target();
+            *meta.level() <= Level::INFO
+                && (target == TARGET
+                    || target
+                        .strip_prefix(TARGET)
+                        .is_some_and(|rest| rest.starts_with("::")))
+        }))
 }
 
 /// The tracer DSPy's spans use, named after this crate.

@@ -227,3 +227,25 @@ async fn failed_calls_mark_their_spans() {
     let module = named(&spans, "module Answerer")[0];
     assert!(matches!(module.status, Status::Error { .. }));
 }
+
+#[tokio::test]
+async fn library_warnings_inside_dspy_spans_are_not_exported() {
+    let exporter = InMemorySpanExporter::default();
+    let provider = SdkTracerProvider::builder()
+        .with_simple_exporter(exporter.clone())
+        .build();
+    let subscriber = tracing_subscriber::registry().with(dspy_otel::layer(&provider));
+    let _default = tracing::subscriber::set_default(subscriber);
+    let span = tracing::info_span!(target: "dspy::module", "dspy.module");
+    span.in_scope(|| {
+        // What a library warning may quote: an LM's answer.
+        tracing::warn!(target: "dspy_core::compose", "BestOfN: the LM said SECRET-ANSWER");
+        tracing::info_span!(target: "dspy_core::other", "not-ours").in_scope(|| {});
+    });
+    drop(span);
+    provider.force_flush().unwrap();
+    let spans = exporter.get_finished_spans().unwrap();
+    let all = everything(&spans);
+    assert_eq!(spans.len(), 1, "{all}");
+    assert!(!all.contains("SECRET-ANSWER"), "{all}");
+}

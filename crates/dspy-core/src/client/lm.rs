@@ -255,17 +255,6 @@ impl LmOptions {
         } else {
             None
         };
-        // Defaults fill the request first, so they are part of the cache key (as `dspy.LM`'s
-        // kwargs are) and the trace span shows them.
-        let client: SharedLm = if self.temperature.is_some() || self.max_tokens.is_some() {
-            Arc::new(Defaults {
-                inner: client,
-                temperature: self.temperature,
-                max_tokens: self.max_tokens,
-            })
-        } else {
-            client
-        };
         let mut stack = LmBuilder::from_shared(client)
             .retry(self.retry)
             .track_usage(usage.clone())
@@ -273,7 +262,16 @@ impl LmOptions {
         if let Some(cache) = &cache {
             stack = stack.cache(cache.clone());
         }
-        let stack = stack.build();
+        let mut stack = stack.build();
+        // Outermost: the defaults fill a request before the trace span and the cache see it,
+        // so they are part of the cache key, as `dspy.LM`'s kwargs are.
+        if self.temperature.is_some() || self.max_tokens.is_some() {
+            stack = Arc::new(Defaults {
+                inner: stack,
+                temperature: self.temperature,
+                max_tokens: self.max_tokens,
+            });
+        }
         Ok(Lm {
             stack,
             model,
@@ -315,8 +313,15 @@ fn response_cache(
             RedisChoice::Off => None,
         };
         if let Some(url) = url {
-            let redis = crate::layer::cache::RedisCache::open(url.expose())
-                .map_err(|error| LmError::config(error.to_string()))?;
+            let redis = crate::layer::cache::RedisCache::open(url.expose()).map_err(|error| {
+                let from = match redis {
+                    RedisChoice::FromEnv => "$DSPY_RS_REDIS_URL",
+                    _ => "redis_cache(..)",
+                };
+                LmError::config(format!(
+                    "{error} (from {from}); fix it, or build with `no_redis_cache()`"
+                ))
+            })?;
             builder = builder.redis(redis);
         }
     }

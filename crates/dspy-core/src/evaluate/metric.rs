@@ -150,7 +150,8 @@ pub trait Metric: Send + Sync {
 pub struct PredictorTrace<'a> {
     /// The predictor's dotted name (`generate_answer.predict`).
     pub name: &'a str,
-    /// Its calls in this run, in order.
+    /// Its calls shown to the reflection (GEPA passes one of the run's calls, drawn as DSPy
+    /// does).
     pub calls: &'a [TraceEntry],
 }
 
@@ -163,11 +164,15 @@ pub struct PredictorTrace<'a> {
 ///
 /// let metric = feedback_fn(|example, prediction, _trace, predictor| {
 ///     let right = example.get("answer") == prediction.get("answer");
-///     let feedback = match predictor {
-///         Some(p) if !right => format!("{} gave a wrong answer; expected {:?}", p.name, example.get("answer")),
-///         _ => String::new(),
-///     };
-///     Score::from(right).with_feedback(feedback)
+///     match predictor {
+///         Some(p) if !right => Score::from(false).with_feedback(format!(
+///             "{} gave a wrong answer; expected {:?}",
+///             p.name,
+///             example.get("answer")
+///         )),
+///         // No feedback: GEPA says "This trajectory got a score of ..." instead.
+///         _ => Score::from(right),
+///     }
 /// });
 /// # let _ = metric;
 /// ```

@@ -156,7 +156,9 @@ fn common_ancestor_pair(
         if !common.is_empty() {
             let weights: Vec<f64> = common.iter().map(|&x| averages[x]).collect();
             // DSPy raises when every weight is zero; here the pair is passed over.
-            let ancestor = *state.rng.choices_weighted(&common, &weights, 1).first()?;
+            let Some(&ancestor) = state.rng.choices_weighted(&common, &weights, 1).first() else {
+                continue;
+            };
             return Some((a, b, ancestor));
         }
     }

@@ -19,11 +19,13 @@
 //! generators seeded like DSPy's (`seed`, default 0), in DSPy's order, and the reflection
 //! prompt is DSPy's byte for byte (its `ProposeInstruction` signature through the JSON
 //! adapter), so with the same LM replies a run makes the same choices as Python DSPy 3.4.1
-//! (`cargo test -p dspy-optimize --test gepa_parity`). Known differences: Python iterates sets
-//! of candidate indices in hash-table order, which is ascending only while there are fewer
-//! than 9 candidates (we always iterate ascending); a merge whose only common ancestor scores
-//! zero everywhere makes DSPy raise, and is skipped here; a predictor's calls are matched by
-//! predictor, not by equal signature.
+//! (`cargo test -p dspy-optimize --test gepa_parity`); sets of candidate indices iterate in
+//! CPython's hash-table order (emulated), which is not ascending once indices outgrow the
+//! table. Known differences: a merge whose only common ancestor scores zero everywhere makes
+//! DSPy raise, and is skipped here; a predictor's calls are matched by predictor, not by equal
+//! signature; when a merge ties on two or more components, DSPy walks the component names in
+//! string-hash order (it depends on `PYTHONHASHSEED`), we in predictor order; a metric error
+//! while building the reflective data skips that example (DSPy stops the run).
 //!
 //! **Checkpoints.** With [`run_dir`](Gepa::run_dir), the state (pool, scores, counters and
 //! both generators) is written there before every iteration; a run started again with the
@@ -74,7 +76,7 @@ pub use budget::{auto_budget, Budget};
 pub use select::{CandidateSelection, ComponentSelection};
 
 use crate::report::{CompileReport, Compiled, InstructionCandidate};
-use crate::Optimizer;
+use crate::{OptimizeError, Optimizer};
 use engine::Run;
 use state::State;
 
@@ -172,14 +174,23 @@ impl Gepa {
         valset: Option<&[Example]>,
     ) -> Result<GepaResult<P>, Error> {
         if trainset.is_empty() {
-            return Err(Error::EmptyDataset);
+            return Err(OptimizeError::EmptyTrainset.into());
         }
         if self.reflection_minibatch_size == 0 {
-            return Err(Error::custom(
-                "GEPA's reflection_minibatch_size must be at least 1",
-            ));
+            return Err(OptimizeError::InvalidSetting {
+                setting: "reflection_minibatch_size",
+                reason: "is 0; it needs at least 1 (DSPy's default is 3)".into(),
+            }
+            .into());
         }
         let predictors = student.named_predictors();
+        if predictors.is_empty() {
+            return Err(OptimizeError::InvalidSetting {
+                setting: "student",
+                reason: "has no predictors, so there are no instructions to optimize".into(),
+            }
+            .into());
+        }
         let names: Vec<String> = predictors.iter().map(|(n, _)| n.clone()).collect();
         let seed: Vec<String> = predictors
             .iter()
@@ -199,7 +210,7 @@ impl Gepa {
             budget,
         };
         let resumed = match &self.run_dir {
-            Some(dir) => State::load(dir, names.len(), valset.len())?,
+            Some(dir) => State::load(dir, names.len(), trainset.len(), valset.len())?,
             None => None,
         };
         let mut state = match resumed {

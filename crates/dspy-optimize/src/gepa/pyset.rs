@@ -71,6 +71,20 @@ impl PySet {
         PySet::from_list(small.iter().filter(|k| large.contains(*k)))
     }
 
+    /// Whether a deserialized table is one this type could have built: a power-of-two size of
+    /// at least 8 with a free slot, `used` live keys, no key twice.
+    pub(super) fn is_valid(&self) -> bool {
+        let keys: Vec<usize> = self.iter().collect();
+        let mut unique = keys.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        self.table.len() >= MIN_SIZE
+            && self.table.len().is_power_of_two()
+            && keys.len() < self.table.len()
+            && keys.len() == self.used
+            && unique.len() == keys.len()
+    }
+
     pub(super) fn len(&self) -> usize {
         self.used
     }

@@ -114,7 +114,7 @@ pub(super) async fn reflective_records(
         let Some(&call) = rng.choice(&calls) else {
             continue;
         };
-        let score = metric
+        let score = match metric
             .score_predictor(
                 example,
                 &run.prediction,
@@ -124,7 +124,14 @@ pub(super) async fn reflective_records(
                     calls: std::slice::from_ref(call),
                 },
             )
-            .await?;
+            .await
+        {
+            Ok(score) => score,
+            Err(error) => {
+                tracing::warn!(%error, "GEPA: the metric failed while giving feedback; the example is left out of the reflection");
+                continue;
+            }
+        };
         let feedback = score.feedback.unwrap_or_else(|| {
             format!(
                 "This trajectory got a score of {}.",

@@ -172,6 +172,11 @@ impl BatchSampler {
         self.ids = ids;
     }
 
+    /// Whether every id is a trainset index (a loaded state's check).
+    pub(super) fn ids_below(&self, trainset: usize) -> bool {
+        self.ids.iter().all(|&id| id < trainset)
+    }
+
     pub(super) fn to_json(&self) -> Value {
         json!({"ids": self.ids, "epoch": self.epoch, "trainset_size": self.trainset_size})
     }

@@ -16,6 +16,8 @@ use dspy_core::Error;
 const STATE_FILE: &str = "gepa_state.json";
 /// Bumped when the layout changes; other versions are not resumed.
 const VERSION: u64 = 1;
+/// The largest state file read.
+const MAX_STATE_BYTES: u64 = 256 << 20;
 
 /// Everything a run needs to continue.
 #[derive(Debug, Clone)]
@@ -194,17 +196,41 @@ impl State {
             merged_descs: field(v, "merged_descs")?,
             iterations: field(v, "iterations")?,
         };
-        let n = state.candidates.len();
-        let consistent = n > 0
-            && [
-                state.parents.len(),
-                state.val_scores.len(),
-                state.pointers.len(),
-            ]
-            .iter()
-            .all(|&len| len == n)
-            && state.fronts.iter().flat_map(PySet::iter).all(|c| c < n);
-        consistent.then_some(state)
+        state.is_consistent().then_some(state)
+    }
+
+    /// Whether a loaded state is one a run could have written: every index in range, every
+    /// set a valid table (a corrupt file must not make the run panic or spin).
+    fn is_consistent(&self) -> bool {
+        let n = self.candidates.len();
+        let components = self.candidates.first().map_or(0, Vec::len);
+        let lengths = [
+            self.parents.len(),
+            self.val_scores.len(),
+            self.pointers.len(),
+            self.discovery.len(),
+        ];
+        n > 0
+            && lengths.iter().all(|&len| len == n)
+            && self.candidates.iter().all(|c| c.len() == components)
+            && self.pointers.iter().all(|&p| p < components.max(1))
+            && self
+                .parents
+                .iter()
+                .enumerate()
+                .all(|(i, ps)| ps.iter().all(|&p| p < i))
+            && self
+                .fronts
+                .iter()
+                .all(|f| f.is_valid() && f.len() > 0 && f.iter().all(|c| c < n))
+            && self
+                .merged_triplets
+                .iter()
+                .all(|&(a, b, c)| a < n && b < n && c < n)
+            && self
+                .merged_descs
+                .iter()
+                .all(|(a, b, d)| *a < n && *b < n && d.iter().all(|&c| c < n))
     }
 
     /// Writes the state into `dir` (atomically: a temporary file renamed into place).
@@ -228,9 +254,17 @@ impl State {
     pub(super) fn load(
         dir: &Path,
         components: usize,
+        trainset: usize,
         valset: usize,
     ) -> Result<Option<State>, Error> {
         let path = state_path(dir);
+        if std::fs::metadata(&path).is_ok_and(|m| m.len() > MAX_STATE_BYTES) {
+            return Err(Error::custom(format!(
+                "{} is larger than {MAX_STATE_BYTES} bytes, too large to be a GEPA state; delete it \
+                 or choose another run folder",
+                path.display()
+            )));
+        }
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -247,6 +281,8 @@ impl State {
             .filter(|s| {
                 s.candidates.iter().all(|c| c.len() == components)
                     && s.val_scores.iter().all(|v| v.len() == valset)
+                    && s.fronts.len() == valset
+                    && s.sampler.ids_below(trainset)
             });
         match state {
             Some(state) => Ok(Some(state)),

@@ -35,7 +35,7 @@ use serde_json::{Map, Value};
 use crate::numpy_random::{percentile, NumpyRandom};
 use crate::random::PyRandom;
 use crate::report::{CompileReport, Compiled};
-use crate::Optimizer;
+use crate::{OptimizeError, Optimizer};
 use sample::{average, bucket_order, round_half_even, softmax_sample, top_k_plus_baseline};
 use strategy::{append_a_demo, append_a_rule, RuleContext, Trajectory};
 
@@ -168,17 +168,25 @@ impl Simba {
         student: &P,
         trainset: &[Example],
     ) -> Result<SimbaResult<P>, Error> {
-        if self.bsize == 0 || self.num_candidates == 0 {
-            return Err(Error::custom(
-                "SIMBA needs bsize and num_candidates of at least 1",
-            ));
+        for (setting, value) in [
+            ("bsize", self.bsize),
+            ("num_candidates", self.num_candidates),
+        ] {
+            if value == 0 {
+                return Err(OptimizeError::InvalidSetting {
+                    setting,
+                    reason: "is 0; it needs at least 1".into(),
+                }
+                .into());
+            }
         }
         if trainset.len() < self.bsize {
-            return Err(Error::custom(format!(
-                "SIMBA: the trainset is too small: {} < bsize {}; lower bsize or add examples",
-                trainset.len(),
-                self.bsize
-            )));
+            return Err(OptimizeError::TooFewExamples {
+                needed: self.bsize,
+                got: trainset.len(),
+                what: "trainset (SIMBA needs at least bsize examples)",
+            }
+            .into());
         }
         let base_lm = student
             .named_predictors()

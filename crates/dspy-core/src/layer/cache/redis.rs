@@ -1,11 +1,13 @@
 //! The shared level: a Redis server that several processes or machines use as one cache.
 //!
 //! Answers are stored under `{prefix}{key}` (the request's SHA-256, hex) as the same JSON the
-//! disk cache keeps, with an optional time to live. Every lookup and write is bounded by
-//! [`RedisCacheOptions::timeout`]; a failure (server down, timeout, an unreadable value) is
-//! logged and counts as a miss or a dropped write, and after a failure the level rests for
-//! [`RedisCacheOptions::cooldown`] so a missing server costs nothing per call. The URL's
-//! password never reaches logs, errors or `Debug` output.
+//! disk cache keeps, with an optional time to live. Every lookup, write and connection attempt
+//! is bounded by [`RedisCacheOptions::timeout`]; a failure (server down, timeout, an unreadable
+//! value) is logged and counts as a miss or a dropped write, and after a failure the level rests
+//! for [`RedisCacheOptions::cooldown`] so a missing server costs nothing per call. A fresh
+//! answer is written before the call returns (so nothing is lost when the process exits), which
+//! adds one round trip to each miss. The URL's password never reaches logs, errors or `Debug`
+//! output.
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,15 +26,15 @@ use crate::lm::LmResponse;
 pub struct RedisCacheOptions {
     /// Prepended to every key (default `dspy-rs:lm:`), so one server can hold other data.
     pub key_prefix: String,
-    /// How long an answer is kept (`None`, the default: until Redis evicts it under its own
-    /// `maxmemory` policy).
+    /// How long an answer is kept, in whole seconds of at least one (`None`, the default:
+    /// until Redis evicts it under its own `maxmemory` policy).
     pub ttl: Option<Duration>,
     /// The longest a lookup, a write or the first connection may take (default 1 s).
     pub timeout: Duration,
     /// After a failure, how long the level is skipped before it is tried again (default 5 s).
     pub cooldown: Duration,
-    /// Answers larger than this (their JSON) are not stored (default 16 MiB), and larger
-    /// stored values are not read.
+    /// Answers larger than this (their JSON) are not stored (default 16 MiB); of a stored value
+    /// at most this many bytes (and one more) are read, and a larger one is a miss.
     pub max_value_bytes: usize,
 }
 
@@ -96,6 +98,16 @@ impl RedisCache {
 
     /// A level on the server at `url` with `options`.
     pub fn with_options(url: &str, options: RedisCacheOptions) -> Result<RedisCache, CacheError> {
+        if let Some(ttl) = options.ttl {
+            // Redis keeps expiries in milliseconds below 2^63; a year is far inside.
+            if ttl < Duration::from_secs(1) || ttl.as_secs() > 100 * 365 * 24 * 3600 {
+                return Err(CacheError::RedisUrl {
+                    message: format!(
+                        "the time to live {ttl:?} is not between 1 second and 100 years"
+                    ),
+                });
+            }
+        }
         let client = redis::Client::open(url).map_err(|error| CacheError::RedisUrl {
             message: error.to_string().replace(url, "<url>"),
         })?;
@@ -127,15 +139,18 @@ impl RedisCache {
     pub(super) async fn get(&self, key: &CacheKey) -> Option<LmResponse> {
         let mut connection = self.connection().await?;
         let name = self.key_name(key);
+        // GETRANGE reads at most one byte past the limit: a longer value is skipped unread.
+        let limit = self.shared.options.max_value_bytes;
+        let end = isize::try_from(limit).unwrap_or(isize::MAX);
         let bytes = match self
-            .bounded(async { connection.get::<_, Option<Vec<u8>>>(&name).await })
+            .bounded(async { connection.getrange::<_, Vec<u8>>(&name, 0, end).await })
             .await
         {
-            Some(Ok(bytes)) => bytes?,
+            Some(Ok(bytes)) => bytes,
             Some(Err(error)) => return self.failed("lookup", &error),
             None => return self.failed("lookup", &"timed out"),
         };
-        if bytes.len() > self.shared.options.max_value_bytes {
+        if bytes.is_empty() || bytes.len() > limit {
             return None;
         }
         match serde_json::from_slice::<LmResponse>(&bytes) {
@@ -195,15 +210,25 @@ impl RedisCache {
         let made = shared
             .connection
             .get_or_try_init(|| async {
+                // Callers that waited behind a failed attempt do not try again while resting.
+                if self.resting() {
+                    return Err("resting after a failure".to_string());
+                }
                 let config = ConnectionManagerConfig::new()
                     .set_connection_timeout(Some(timeout))
                     .set_response_timeout(Some(timeout))
-                    .set_number_of_retries(1);
-                ConnectionManager::new_with_config(shared.client.clone(), config).await
+                    .set_number_of_retries(0);
+                let connect = ConnectionManager::new_with_config(shared.client.clone(), config);
+                match tokio::time::timeout(timeout, connect).await {
+                    Ok(Ok(connection)) => Ok(connection),
+                    Ok(Err(error)) => Err(error.to_string()),
+                    Err(_) => Err("timed out".to_string()),
+                }
             })
             .await;
         match made {
             Ok(connection) => Some(connection.clone()),
+            Err(error) if error.starts_with("resting") => None,
             Err(error) => self.failed("connection", &error),
         }
     }

@@ -16,8 +16,8 @@
 //!
 //! Prompt and completion text are left out unless [`TraceLayer::with_text`] turns them on;
 //! they then go to `gen_ai.input.messages` and `gen_ai.output.messages` as the conventions'
-//! JSON (`[{"role": .., "parts": [{"type": "text", "content": ..}]}]`), so traces do not hold
-//! user data by default.
+//! JSON (`[{"role": .., "parts": [{"type": "text", "content": ..}]}]`), each cut to
+//! [`MAX_TEXT_BYTES`] with a marker, so traces do not hold user data by default and stay small.
 //!
 //! With no subscriber listening the span costs a few nanoseconds.
 //!
@@ -33,6 +33,23 @@ use tracing::field::Empty;
 use tracing::Instrument;
 
 use crate::lm::{BoxFuture, FinishReason, LanguageModel, LmError, LmRequest, LmResponse};
+
+/// The most bytes of text one span attribute holds (`gen_ai.input.messages`, ...).
+pub const MAX_TEXT_BYTES: usize = 64 * 1024;
+
+/// `value` as JSON text, cut to [`MAX_TEXT_BYTES`] (at a character boundary) with a marker.
+fn capped(value: Value) -> String {
+    let mut text = value.to_string();
+    if text.len() > MAX_TEXT_BYTES {
+        let mut end = MAX_TEXT_BYTES;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push_str("... [truncated]");
+    }
+    text
+}
 
 /// Runs each call of the wrapped LM in a `tracing` span; see the [module docs](self).
 #[derive(Debug, Clone)]
@@ -111,7 +128,7 @@ impl<L: LanguageModel> LanguageModel for Trace<L> {
             if self.with_text {
                 span.record(
                     "gen_ai.input.messages",
-                    tracing::field::display(input_messages(&request)),
+                    capped(input_messages(&request)).as_str(),
                 );
             }
         }
@@ -172,7 +189,7 @@ fn record_outcome(
             if with_text {
                 span.record(
                     "gen_ai.output.messages",
-                    tracing::field::display(output_messages(response)),
+                    capped(output_messages(response)).as_str(),
                 );
             }
         }
