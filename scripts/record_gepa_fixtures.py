@@ -162,7 +162,7 @@ class WorldLM(dspy.utils.DummyLM):
 # Data, programs, metric
 
 
-def make_rows(kinds, offset):
+def make_rows(kinds, offset=0):
     rows = []
     for i, kind in enumerate(kinds):
         n = offset + i

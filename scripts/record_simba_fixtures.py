@@ -74,7 +74,7 @@ from dspy.clients.call_result import CallResult  # noqa: E402
 from dspy.clients.engines.dummy_engine import AsyncDummyEngine, DummyEngine  # noqa: E402
 
 from fixture_json import jsonable  # noqa: E402
-from record_gepa_fixtures import WORDS, WRONG, question_kind  # noqa: E402
+from record_gepa_fixtures import WRONG, examples, make_rows, question_kind  # noqa: E402
 from record_instruction_fixtures import chat_completion, output_fields, response  # noqa: E402
 from record_optimizer_fixtures import field_value, true_answer  # noqa: E402
 
@@ -213,19 +213,6 @@ class WorldLM(dspy.utils.DummyLM):
 
 # ---------------------------------------------------------------------------------------------
 # Data, programs, metrics
-
-
-def make_rows(kinds, offset=0):
-    rows = []
-    for i, kind in enumerate(kinds):
-        n = offset + i
-        question = f"Item {n} ({kind}): what is the code of the {WORDS[n % len(WORDS)]} item?"
-        rows.append({"question": question, "answer": true_answer(question), "kind": kind})
-    return rows
-
-
-def examples(rows):
-    return [dspy.Example(question=r["question"], answer=r["answer"]).with_inputs("question") for r in rows]
 
 
 def float_metric(gold, pred, trace=None):
