@@ -4,16 +4,22 @@ Same measurements on the same GGUF and thread counts: load time, prompt processi
 (one batch, empty cache), TG single-token generation steps after it, peak RSS (VmHWM). Best of
 REPS runs, each thread count in its own process.
 
-Needs llama-cpp-python built from source, e.g. in a venv:
-  CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX512=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON" \
-    pip install --no-binary llama-cpp-python llama-cpp-python==0.3.36
+It needs llama-cpp-python built from source for this CPU. When `llama_cpp` cannot be imported,
+the script builds it once into a venv (~/.cache/dspy-rs/llama-venv, or $DSPY_RS_LLAMA_VENV) with
+the instruction sets /proc/cpuinfo reports: AVX-512 flags only on a CPU with AVX-512, never
+GGML_NATIVE (its detection enabled AMX on some machines and crashed) and never AMX; then it runs
+itself under that venv. `--print-cmake-args` shows the flags it would use.
+
 Run: python scripts/bench_llama_cpp.py MODEL.gguf [--threads 1,2] [--pp 512] [--tg 128] [--reps 3]
 """
 import argparse
 import os
+import pathlib
 import subprocess
 import sys
 import time
+
+LLAMA_CPP_PYTHON = "llama-cpp-python==0.3.36"
 
 TEXT = (
     "Your input fields are:\n1. `question` (str)\nYour output fields are:\n1. `answer` (str)\n"
@@ -69,15 +75,70 @@ def child(a):
     )
 
 
+def cpu_flags():
+    """The CPU feature flags of the first processor in /proc/cpuinfo (empty elsewhere)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def cmake_args(flags):
+    """llama.cpp build flags for a CPU with `flags`: what it has, nothing it lacks, no AMX."""
+    args = ["-DGGML_NATIVE=OFF", "-DGGML_AMX_TILE=OFF", "-DGGML_AMX_INT8=OFF", "-DGGML_AMX_BF16=OFF"]
+    wanted = [
+        ("avx", "GGML_AVX"), ("avx2", "GGML_AVX2"), ("fma", "GGML_FMA"), ("f16c", "GGML_F16C"),
+        ("avx512f", "GGML_AVX512"), ("avx512vbmi", "GGML_AVX512_VBMI"),
+        ("avx512_vnni", "GGML_AVX512_VNNI"), ("avx512_bf16", "GGML_AVX512_BF16"),
+        ("avx_vnni", "GGML_AVX_VNNI"),
+    ]
+    for flag, option in wanted:
+        args.append(f"-D{option}={'ON' if flag in flags else 'OFF'}")
+    return " ".join(args)
+
+
+def ensure_llama_cpp():
+    """Re-runs this script under a venv with llama-cpp-python built for this CPU, building it
+    the first time; returns when `llama_cpp` imports here."""
+    try:
+        import llama_cpp  # noqa: F401
+        return
+    except ImportError:
+        pass
+    venv = pathlib.Path(os.environ.get("DSPY_RS_LLAMA_VENV", pathlib.Path.home() / ".cache/dspy-rs/llama-venv"))
+    python = venv / "bin" / "python"
+    if pathlib.Path(sys.executable).resolve() == python.resolve():
+        sys.exit("llama_cpp is not importable even in its venv; delete " + str(venv) + " and retry")
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    probe = subprocess.run([str(python), "-c", "import llama_cpp"], capture_output=True)
+    if probe.returncode != 0:
+        args = cmake_args(cpu_flags())
+        print(f"building {LLAMA_CPP_PYTHON} for this CPU (a few minutes): CMAKE_ARGS={args}", flush=True)
+        env = dict(os.environ, CMAKE_ARGS=args, FORCE_CMAKE="1")
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-binary", "llama-cpp-python",
+                        "--no-cache-dir", LLAMA_CPP_PYTHON], check=True, env=env)
+    os.execv(str(python), [str(python), __file__, *sys.argv[1:]])
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("model")
+    p.add_argument("model", nargs="?" if "--print-cmake-args" in sys.argv else None)
     p.add_argument("--threads", default="1,2")
     p.add_argument("--pp", type=int, default=512)
     p.add_argument("--tg", type=int, default=128)
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--threads-one", type=int, default=0)
+    p.add_argument("--print-cmake-args", action="store_true")
     a = p.parse_args()
+    if a.print_cmake_args:
+        print(cmake_args(cpu_flags()))
+        return
+    ensure_llama_cpp()
     if a.threads_one:
         child(a)
         return
