@@ -17,7 +17,7 @@ use std::future::Future;
 use tracing::field::Empty;
 use tracing::{Instrument, Span};
 
-use dspy_adapters::signature::{FieldSpec, SignatureSpec};
+use dspy_adapters::signature::SignatureSpec;
 use dspy_adapters::AdapterKind;
 
 use crate::lm::Usage;
@@ -37,7 +37,7 @@ pub(crate) fn predict_span(spec: &SignatureSpec, adapter: AdapterKind, demos: us
         dspy.usage.output_tokens = Empty,
     );
     if !span.is_disabled() {
-        span.record("dspy.signature", tracing::field::display(field_names(spec)));
+        span.record("dspy.signature", spec.field_names().as_str());
     }
     span
 }
@@ -80,18 +80,6 @@ where
         result
     }
     .instrument(span)
-}
-
-/// `question, context -> answer`: the signature's field names, no instructions.
-fn field_names(spec: &SignatureSpec) -> String {
-    let names = |fields: &[FieldSpec]| {
-        fields
-            .iter()
-            .map(|f| f.name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    format!("{} -> {}", names(spec.inputs()), names(spec.outputs()))
 }
 
 /// A short, stable name of the kind of error.

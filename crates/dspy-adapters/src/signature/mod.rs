@@ -166,6 +166,18 @@ impl SignatureSpec {
         &self.outputs
     }
 
+    /// The field names as DSPy's `Signature.signature` shows them: `question, context -> answer`.
+    pub fn field_names(&self) -> String {
+        let names = |fields: &[FieldSpec]| {
+            fields
+                .iter()
+                .map(|f| f.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        format!("{} -> {}", names(&self.inputs), names(&self.outputs))
+    }
+
     /// All fields: inputs then outputs.
     pub fn fields(&self) -> impl Iterator<Item = &FieldSpec> {
         self.inputs.iter().chain(self.outputs.iter())

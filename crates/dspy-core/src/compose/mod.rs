@@ -45,5 +45,8 @@ pub use aggregation::{default_normalize, majority, normalize_text, Majority, Nor
 pub use best_of_n::BestOfN;
 pub use multi_chain_comparison::{MultiChainComparison, RATIONALE_PREFIX};
 pub use parallel::{Parallel, ParallelResults};
-pub use refine::{offer_feedback, HintAdapter, Refine, DEFAULT_REWARD_CODE, HINT_DESC, HINT_FIELD};
+pub use refine::{
+    describe_module, offer_feedback, HintAdapter, Refine, DEFAULT_REWARD_CODE, HINT_DESC,
+    HINT_FIELD,
+};
 pub use reward::{reward_fn, Reward};

@@ -14,8 +14,8 @@
 //! `default_rng` ([`NumpyRandom`]) for the number of demos dropped, in DSPy 3.4.1's order; with
 //! the same LM replies a run makes the same choices (`cargo test -p dspy-optimize --test
 //! simba_parity`). DSPy shows the rule LM the program's Python source (`program_code`); a Rust
-//! program has none, so [`program_code`](Simba::program_code) is what the rule LM sees (a short
-//! description by default).
+//! program has none, so [`program_code`](Simba::program_code) is what the rule LM sees (by default
+//! [`describe_module`]'s text, as for `Refine`).
 
 mod sample;
 mod strategy;
@@ -23,6 +23,7 @@ mod strategy;
 use std::fmt;
 use std::sync::Arc;
 
+use dspy_core::compose::describe_module;
 use dspy_core::evaluate::Metric;
 use dspy_core::example::Example;
 use dspy_core::lm::{BoxFuture, LanguageModel, LmError, LmRequest, LmResponse, SharedLm};
@@ -149,8 +150,8 @@ impl Simba {
             .max(1)
     }
 
-    /// Runs `program` on each (program, example) pair, in order.
-    async fn run_all<P: Module + Clone>(&self, runs: Vec<(P, &Example)>) -> Vec<Trajectory> {
+    /// Runs each (program, example) pair, in order.
+    async fn run_all<P: Module>(&self, runs: Vec<(&P, &Example)>) -> Vec<Trajectory> {
         let metric = &*self.metric;
         let futures: Vec<_> = runs
             .into_iter()
@@ -206,7 +207,7 @@ impl Simba {
         let program_code = self
             .program_code
             .clone()
-            .unwrap_or_else(|| describe(student));
+            .unwrap_or_else(|| describe_module(student));
 
         let models: Vec<SharedLm> = (0..self.num_candidates)
             .map(|i| -> SharedLm {
@@ -237,17 +238,22 @@ impl Simba {
             let averages: Vec<f64> = scores.iter().map(|s| average(s)).collect();
             let top = top_k_plus_baseline(&averages, self.num_candidates);
             let mut sampled = Vec::with_capacity(models.len() * examples.len());
-            let mut runs = Vec::with_capacity(sampled.capacity());
+            let mut copies = Vec::with_capacity(sampled.capacity());
             for model in &models {
-                for example in &examples {
+                for _ in &examples {
                     let chosen =
                         softmax_sample(&mut rng, &top, &averages, self.temperature_for_sampling);
                     sampled.push(chosen);
                     let mut copy = programs[chosen].clone();
                     copy.set_lm(model.clone());
-                    runs.push((copy, *example));
+                    copies.push(copy);
                 }
             }
+            let runs = copies
+                .iter()
+                .zip(examples.iter().cycle())
+                .map(|(copy, example)| (copy, *example))
+                .collect();
             let trajectories = self.run_all(runs).await;
             let run_scores: Vec<f64> = trajectories.iter().map(|t| t.score).collect();
             let p10 = percentile(&run_scores, 10.0).unwrap_or(0.0);
@@ -300,9 +306,9 @@ impl Simba {
                 }
             }
 
-            let runs: Vec<(P, &Example)> = built
+            let runs: Vec<(&P, &Example)> = built
                 .iter()
-                .flat_map(|(c, _)| examples.iter().map(move |e| (c.clone(), *e)))
+                .flat_map(|(c, _)| examples.iter().map(move |e| (c, *e)))
                 .collect();
             let results = self.run_all(runs).await;
             let mut best: Option<(usize, f64)> = None;
@@ -351,9 +357,9 @@ impl Simba {
             fresh
         });
         let finalists: Vec<P> = picks.iter().map(|&i| winners[i].clone()).collect();
-        let runs: Vec<(P, &Example)> = finalists
+        let runs: Vec<(&P, &Example)> = finalists
             .iter()
-            .flat_map(|p| trainset.iter().map(move |e| (p.clone(), e)))
+            .flat_map(|p| trainset.iter().map(move |e| (p, e)))
             .collect();
         let results = self.run_all(runs).await;
         let finals: Vec<f64> = (0..finalists.len())
@@ -413,7 +419,7 @@ fn drop_demos<P: Module>(
 
 /// One run: the program on the example with its trace, scored by the metric (0 when the
 /// program or the metric fails, as in DSPy).
-async fn run_one<P: Module>(program: P, example: &Example, metric: &dyn Metric) -> Trajectory {
+async fn run_one<P: Module>(program: &P, example: &Example, metric: &dyn Metric) -> Trajectory {
     let names = program
         .named_predictors()
         .into_iter()
@@ -445,27 +451,6 @@ async fn run_one<P: Module>(program: P, example: &Example, metric: &dyn Metric) 
         Err(error) => tracing::warn!(%error, "SIMBA: a run failed; it scores 0"),
     }
     out
-}
-
-/// What the rule LM is shown as the program when no code is given: its predictors.
-fn describe<P: Module>(program: &P) -> String {
-    let names: Vec<String> = program
-        .named_predictors()
-        .into_iter()
-        .map(|(name, p)| format!("{name}: {}", signature_line(p.signature())))
-        .collect();
-    format!("A program with these predictors:\n{}\n", names.join("\n"))
-}
-
-fn signature_line(spec: &dspy_adapters::signature::SignatureSpec) -> String {
-    let names = |fields: &[dspy_adapters::signature::FieldSpec]| {
-        fields
-            .iter()
-            .map(|f| f.name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    format!("{} -> {}", names(spec.inputs()), names(spec.outputs()))
 }
 
 /// An LM copy with its own rollout id and temperature (DSPy's `lm.copy(rollout_id=...,

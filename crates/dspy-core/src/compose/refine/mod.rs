@@ -180,7 +180,7 @@ impl<M: Module + Clone> Refine<M> {
     pub fn code(&self) -> String {
         match &self.program_code {
             Some(code) => code.clone(),
-            None => describe(&self.module),
+            None => describe_module(&self.module),
         }
     }
 
@@ -318,23 +318,16 @@ fn own_lm<M: Module>(module: &M) -> Option<SharedLm> {
         .find_map(|(_, p)| p.lm().cloned())
 }
 
-/// The default `program_code`: the module's type and its predictors' signatures.
-fn describe<M: Module>(module: &M) -> String {
+/// What an LM is shown as a Rust program's code (the `program_code` of Refine's and SIMBA's
+/// `OfferFeedback`, where DSPy shows Python source): the module's type and its predictors'
+/// field names.
+pub fn describe_module<M: Module>(module: &M) -> String {
     let mut out = format!(
         "{} (a Rust module; its source code is not available at run time) with the predictors:",
         short_type_name(std::any::type_name::<M>())
     );
     for (name, p) in module.named_predictors() {
-        let spec = p.signature();
-        let names = |fields: &[dspy_adapters::FieldSpec]| {
-            let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
-            names.join(", ")
-        };
-        out.push_str(&format!(
-            "\n- {name}: {} -> {}",
-            names(spec.inputs()),
-            names(spec.outputs())
-        ));
+        out.push_str(&format!("\n- {name}: {}", p.signature().field_names()));
     }
     out
 }
