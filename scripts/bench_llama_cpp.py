@@ -111,7 +111,8 @@ def ensure_llama_cpp():
         pass
     venv = pathlib.Path(os.environ.get("DSPY_RS_LLAMA_VENV", pathlib.Path.home() / ".cache/dspy-rs/llama-venv"))
     python = venv / "bin" / "python"
-    if pathlib.Path(sys.executable).resolve() == python.resolve():
+    # A venv's python is a symlink to the base interpreter: compare prefixes, not executables.
+    if pathlib.Path(sys.prefix).resolve() == venv.resolve():
         sys.exit("llama_cpp is not importable even in its venv; delete " + str(venv) + " and retry")
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)

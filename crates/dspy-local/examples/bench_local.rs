@@ -3,7 +3,8 @@
 //! `cargo run --release -p dspy-local --example bench_local -- [MODEL.gguf] [--threads 1,2]
 //! [--pp 512] [--tg 128] [--reps 3]`
 //!
-//! Each thread count runs in a child process (candle's thread pool is sized once per process).
+//! Each thread count runs in a child process (rayon's global pool is sized once per process).
+//! `DSPY_LOCAL_ISA=avx2` (or `portable`) measures a lesser kernel on the same machine.
 //! Prompt processing ("pp") runs `--pp` tokens through an empty cache; generation ("tg") runs
 //! `--tg` single-token steps after them, picking the argmax each step. Peak memory is the child's
 //! VmHWM. Compare with llama.cpp on the same file: `scripts/bench_llama_cpp.py`.
@@ -71,7 +72,7 @@ fn vm_hwm_kib() -> u64 {
 }
 
 fn child(args: &Args) -> Result<(), String> {
-    let threads = std::env::var("CANDLE_NUM_THREADS").unwrap_or_default();
+    let threads = rayon::current_num_threads();
     let started = Instant::now();
     let engine =
         Engine::load(&args.model, args.pp + args.tg + 8, None).map_err(|e| e.to_string())?;
@@ -121,7 +122,8 @@ fn child(args: &Args) -> Result<(), String> {
         tg_best = tg_best.max(tg);
     }
     println!(
-        "dspy-local  threads={threads}  load={load:.3}s  pp{}={pp_best:.1} tok/s  tg{}={tg_best:.1} tok/s  peak_rss={:.1} MiB",
+        "dspy-local  isa={:?}  threads={threads}  load={load:.3}s  pp{}={pp_best:.1} tok/s  tg{}={tg_best:.1} tok/s  peak_rss={:.1} MiB",
+        dspy_local::model::Isa::detect(),
         args.pp,
         args.tg,
         vm_hwm_kib() as f64 / 1024.0

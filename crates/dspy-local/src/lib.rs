@@ -1,11 +1,12 @@
 //! An embedded local LM for DSPy in Rust: run DSPy programs with no API key, in process.
 //!
 //! [`LocalLm`] implements [`dspy_core::lm::LanguageModel`] over a GGUF llama-family chat model
-//! (by default SmolLM2-135M-Instruct, `local/smollm2-135m`) on the CPU with candle:
+//! (by default SmolLM2-135M-Instruct, `local/smollm2-135m`) on the CPU, with our own int8
+//! kernels (AVX512-VNNI, AVX2 or portable, chosen at run time; candle reads the GGUF file):
 //!
 //! - [`tokenizer`]: byte-level BPE from the GGUF metadata, special tokens whole.
 //! - [`template`]: the model's Jinja chat template, rendered with minijinja.
-//! - [`model`]: the transformer, with a preallocated KV cache.
+//! - [`model`]: the transformer: int8 matrix products, a preallocated `f16` KV cache.
 //! - [`sampler`]: greedy or seeded temperature / top-k / top-p sampling.
 //! - [`engine`]: prompts to completions: prefix KV reuse, stop sequences, `max_tokens`, `n`.
 //! - [`guard`]: optional constrained decoding that keeps completions in DSPy's chat format.

@@ -23,9 +23,10 @@ pub const DEFAULT_MODEL_FILE: &str = "smollm2-135m-instruct.q8_0.gguf";
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct LocalLmOptions {
-    /// Compute threads. `None`: the number of cores. Candle's thread pool is process-wide and
-    /// sized once, so the first `LocalLm` created in a process fixes it (an explicit
-    /// `CANDLE_NUM_THREADS` environment variable wins over both).
+    /// Compute threads. `None`: the number of cores. The forward pass runs on rayon's global
+    /// pool, which is process-wide and sized once, so the first `LocalLm` created in a process
+    /// fixes it (an explicit `CANDLE_NUM_THREADS` or `RAYON_NUM_THREADS` environment variable
+    /// wins over both).
     pub threads: Option<usize>,
     /// KV cache positions (prompt plus completion), capped at the model's context length.
     pub context_length: usize,
@@ -118,27 +119,27 @@ pub fn resolve_model(model: &str) -> Result<PathBuf, LocalError> {
     }
 }
 
-/// Compute threads of this process, fixed by the first call.
+/// Compute threads of this process, fixed by the first call: sizes rayon's global pool, which
+/// runs the forward pass. `CANDLE_NUM_THREADS` or `RAYON_NUM_THREADS` in the environment win
+/// over `requested`; a global pool someone else built first keeps its size.
 fn init_threads(requested: Option<usize>) -> usize {
     static THREADS: OnceLock<usize> = OnceLock::new();
     *THREADS.get_or_init(|| {
-        let from_env = std::env::var("CANDLE_NUM_THREADS")
-            .ok()
-            .and_then(|s| s.parse::<usize>().ok())
+        let from_env = ["CANDLE_NUM_THREADS", "RAYON_NUM_THREADS"]
+            .iter()
+            .find_map(|k| std::env::var(k).ok()?.parse::<usize>().ok())
             .filter(|&n| n > 0);
         let n = from_env
             .or(requested.filter(|&n| n > 0))
             .unwrap_or_else(|| {
                 std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
             });
-        if from_env.is_none() {
-            // Read by candle when its pools start, which happens after this (first load).
-            std::env::set_var("CANDLE_NUM_THREADS", n.to_string());
-            if std::env::var_os("RAYON_NUM_THREADS").is_none() {
-                std::env::set_var("RAYON_NUM_THREADS", n.to_string());
-            }
-        }
-        n
+        // Fails only when the pool exists already; its size is then what we report.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .thread_name(|i| format!("dspy-local-{i}"))
+            .build_global();
+        rayon::current_num_threads()
     })
 }
 

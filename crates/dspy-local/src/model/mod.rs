@@ -1,28 +1,39 @@
-//! A llama-family transformer on candle's quantized CPU kernels, with a preallocated KV cache.
+//! A llama-family transformer with our own int8 kernels and a preallocated KV cache.
 //!
-//! Loading reorders the rows of the query and key projections so that rotary embeddings apply to
-//! the two halves of each head (`rope_thd`) instead of interleaved pairs; attention scores do not
-//! change (queries and keys get the same permutation), and the `(seq, head, dim)` layout then
-//! flows from the projections through the cache into candle's CPU flash attention with no
-//! transposes. The query, key and value projections (and the gate and up projections) are fused
-//! into one quantized matrix each when their types match, so one lhs quantization serves three
-//! (two) products.
+//! Loading repacks every weight matrix into Q8_0 for the kernels this CPU runs
+//! ([`kernels::Isa`]); other GGUF types are dequantized and requantized once. It also reorders
+//! the rows of the query and key projections so that rotary embeddings apply to the two
+//! halves of each head instead of interleaved pairs (attention scores do not change: queries
+//! and keys get the same permutation), and fuses the query, key and value projections (and
+//! the gate and up projections) into one matrix each, so that one quantization of the input
+//! serves all of them.
+//!
+//! The data path of [`Llama::forward`]: embedding rows, then per block RMS norm, the fused
+//! projection, rotary embeddings, the new keys and values into the cache, causal attention
+//! per key/value head ([`ops::attend`]), the output projection, RMS norm, SiLU-gated
+//! feed-forward; the last token's logits at the end. Matrix products and attention are split
+//! over the rayon pool's threads.
 
 use std::sync::Arc;
 
-use candle_core::quantized::QTensor;
-use candle_core::{DType, Device, Tensor};
-use candle_nn::attention::{flash_attn, AttnMask};
+use candle_core::quantized::{GgmlDType, QTensor};
+use candle_core::Device;
+use half::f16;
+use rayon::prelude::*;
 
 use crate::error::LocalError;
 
 mod gguf;
-mod proj;
+pub(crate) mod kernels;
+mod ops;
+mod simd;
 
 use gguf::model_err;
 pub use gguf::requantize_gguf;
 pub(crate) use gguf::Gguf;
-use proj::{deinterleave_heads, Proj};
+pub use kernels::Isa;
+use kernels::{matmul, QActs, QMatrix};
+use ops::KvView;
 
 /// Shape of a llama-family model, from GGUF metadata.
 #[derive(Debug, Clone, PartialEq)]
@@ -121,32 +132,39 @@ impl LlamaConfig {
 const MAX_ROPE_ENTRIES: usize = 1 << 26;
 #[derive(Debug)]
 struct Layer {
-    attn_norm: Tensor,
-    qkv: Proj,
-    wo: Proj,
-    ffn_norm: Tensor,
-    gate_up: Proj,
-    down: Proj,
+    attn_norm: Vec<f32>,
+    /// Query, key and value rows, in that order.
+    qkv: QMatrix,
+    wo: QMatrix,
+    ffn_norm: Vec<f32>,
+    /// Gate then up rows.
+    gate_up: QMatrix,
+    down: QMatrix,
 }
 
 /// The model's weights.
 #[derive(Debug)]
 pub struct Llama {
     config: LlamaConfig,
-    embed: Arc<QTensor>,
+    embed: Arc<QMatrix>,
     layers: Vec<Layer>,
-    norm: Tensor,
-    output: Proj,
+    norm: Vec<f32>,
+    /// The output head (the embedding itself when tied).
+    output: Arc<QMatrix>,
     /// Rotary tables, `(max_positions, head_dim / 2)`.
-    cos: Tensor,
-    sin: Tensor,
+    cos: Vec<f32>,
+    sin: Vec<f32>,
+    isa: Isa,
 }
 
 /// Preallocated key/value cache for one sequence, with the tokens it holds.
 #[derive(Debug)]
 pub struct KvCache {
-    k: Vec<Tensor>,
-    v: Vec<Tensor>,
+    /// Per layer, keys as `(kv_head, head_dim, capacity)`, `f16` bits (half the bytes to
+    /// read per generated token, as llama.cpp's default cache).
+    k: Vec<Vec<u16>>,
+    /// Per layer, values as `(kv_head, capacity, head_dim)`, `f16` bits.
+    v: Vec<Vec<u16>>,
     /// Tokens whose keys and values are in the cache, in order.
     tokens: Vec<u32>,
     capacity: usize,
@@ -169,35 +187,138 @@ impl KvCache {
     }
 }
 
+/// A 2-D tensor of the file as a row-major [`QMatrix`]: Q8_0 blocks copied, other types
+/// dequantized and quantized to Q8_0.
+fn matrix(t: QTensor, name: &str) -> Result<QMatrix, LocalError> {
+    let (rows, k) = t.shape().dims2()?;
+    let m = if t.dtype() == GgmlDType::Q8_0 {
+        QMatrix::from_q8_0(&t.data()?, rows, k)
+    } else {
+        let values = t
+            .dequantize(&Device::Cpu)?
+            .flatten_all()?
+            .to_vec1::<f32>()?;
+        QMatrix::quantize(&values, rows, k)
+    };
+    m.ok_or_else(|| model_err(format!("tensor {name} has an unexpected size")))
+}
+
+/// A 1-D tensor of the file as `f32` values.
+fn vector(t: QTensor) -> Result<Vec<f32>, LocalError> {
+    Ok(t.dequantize(&Device::Cpu)?
+        .flatten_all()?
+        .to_vec1::<f32>()?)
+}
+
+/// Reorders each head's rows from interleaved rotary pairs `(2i, 2i+1)` to halves `(i, i+d/2)`.
+fn deinterleave_heads(m: QMatrix, head_dim: usize) -> Result<QMatrix, LocalError> {
+    let rows = m.rows();
+    if head_dim == 0 || !rows.is_multiple_of(head_dim) {
+        return Err(model_err("projection rows are not a whole number of heads"));
+    }
+    let half = head_dim / 2;
+    let order: Vec<usize> = (0..rows)
+        .map(|r| {
+            let (head, j) = (r / head_dim, r % head_dim);
+            head * head_dim + if j < half { 2 * j } else { 2 * (j - half) + 1 }
+        })
+        .collect();
+    Ok(m.select_rows(&order))
+}
+
+fn fuse(parts: &[QMatrix]) -> Result<QMatrix, LocalError> {
+    QMatrix::concat(parts).ok_or_else(|| model_err("projections sharing an input differ in width"))
+}
+
+/// Runs `f` over `chunk`-sized pieces of `out` with their index, on the pool's threads when
+/// there are several.
+fn for_each_chunk<F>(out: &mut [f32], chunk: usize, f: F)
+where
+    F: Fn(usize, &mut [f32], &mut Vec<f32>) + Sync + Send,
+{
+    if rayon::current_num_threads() > 1 {
+        out.par_chunks_mut(chunk)
+            .enumerate()
+            .for_each_init(Vec::new, |scratch, (i, c)| f(i, c, scratch));
+    } else {
+        let mut scratch = Vec::new();
+        for (i, c) in out.chunks_mut(chunk).enumerate() {
+            f(i, c, &mut scratch);
+        }
+    }
+}
+
 impl Llama {
     /// Loads a llama-family model from an open GGUF file.
     pub(crate) fn load(g: &mut Gguf) -> Result<Llama, LocalError> {
         let config = LlamaConfig::from_gguf(g)?;
-        let embed = Arc::new(g.tensor("token_embd.weight")?);
+        let isa = Isa::detect();
+        let embed =
+            Arc::new(matrix(g.tensor("token_embd.weight")?, "token_embd.weight")?.pack(isa));
         let output = if g.content.tensor_infos.contains_key("output.weight") {
-            Proj::one(g.tensor("output.weight")?)?
+            let out = matrix(g.tensor("output.weight")?, "output.weight")?.pack(isa);
+            if out.rows() != config.vocab_size || out.k() != config.n_embd {
+                return Err(model_err(
+                    "output.weight does not match the embedding's shape",
+                ));
+            }
+            Arc::new(out)
         } else {
-            let e = g.tensor("token_embd.weight")?;
-            Proj::one(e)?
+            embed.clone()
         };
-        let norm = g.tensor("output_norm.weight")?.dequantize(&Device::Cpu)?;
+        let norm = vector(g.tensor("output_norm.weight")?)?;
+        if norm.len() != config.n_embd {
+            return Err(model_err(
+                "output_norm.weight does not match the hidden size",
+            ));
+        }
+        let (d, hd, kv) = (
+            config.n_embd,
+            config.head_dim,
+            config.n_kv_head * config.head_dim,
+        );
         let mut layers = Vec::with_capacity(config.n_layer);
         for i in 0..config.n_layer {
             let p = |n: &str| format!("blk.{i}.{n}.weight");
-            let q = deinterleave_heads(g.tensor(&p("attn_q"))?, config.head_dim)?;
-            let k = deinterleave_heads(g.tensor(&p("attn_k"))?, config.head_dim)?;
-            let v = g.tensor(&p("attn_v"))?;
-            let (q_rows, k_rows) = (q.shape().dims()[0], k.shape().dims()[0]);
-            if q_rows != config.n_embd || k_rows != config.n_kv_head * config.head_dim {
-                return Err(model_err(format!("layer {i} has unexpected q/k shapes")));
+            let mut m = |n: &str| matrix(g.tensor(&p(n))?, &p(n));
+            let q = deinterleave_heads(m("attn_q")?, hd)?;
+            let k = deinterleave_heads(m("attn_k")?, hd)?;
+            let v = m("attn_v")?;
+            let (wo, gate, up, down) = (
+                m("attn_output")?,
+                m("ffn_gate")?,
+                m("ffn_up")?,
+                m("ffn_down")?,
+            );
+            let shapes = [
+                (&q, d, d),
+                (&k, kv, d),
+                (&v, kv, d),
+                (&wo, d, d),
+                (&gate, config.n_ff, d),
+                (&up, config.n_ff, d),
+                (&down, d, config.n_ff),
+            ];
+            if shapes
+                .iter()
+                .any(|(m, rows, k)| m.rows() != *rows || m.k() != *k)
+            {
+                return Err(model_err(format!(
+                    "layer {i} has unexpected projection shapes"
+                )));
+            }
+            let attn_norm = vector(g.tensor(&p("attn_norm"))?)?;
+            let ffn_norm = vector(g.tensor(&p("ffn_norm"))?)?;
+            if attn_norm.len() != d || ffn_norm.len() != d {
+                return Err(model_err(format!("layer {i} has norms of the wrong size")));
             }
             layers.push(Layer {
-                attn_norm: g.tensor(&p("attn_norm"))?.dequantize(&Device::Cpu)?,
-                qkv: Proj::new(vec![q, k, v])?,
-                wo: Proj::one(g.tensor(&p("attn_output"))?)?,
-                ffn_norm: g.tensor(&p("ffn_norm"))?.dequantize(&Device::Cpu)?,
-                gate_up: Proj::new(vec![g.tensor(&p("ffn_gate"))?, g.tensor(&p("ffn_up"))?])?,
-                down: Proj::one(g.tensor(&p("ffn_down"))?)?,
+                attn_norm,
+                qkv: fuse(&[q, k, v])?.pack(isa),
+                wo: wo.pack(isa),
+                ffn_norm,
+                gate_up: fuse(&[gate, up])?.pack(isa),
+                down: down.pack(isa),
             });
         }
         let half = config.head_dim / 2;
@@ -219,13 +340,14 @@ impl Llama {
             }
         }
         Ok(Llama {
-            cos: Tensor::from_vec(cos, (max_pos, half), &Device::Cpu)?,
-            sin: Tensor::from_vec(sin, (max_pos, half), &Device::Cpu)?,
+            cos,
+            sin,
             config,
             embed,
             layers,
             norm,
             output,
+            isa,
         })
     }
 
@@ -237,16 +359,16 @@ impl Llama {
     /// A zeroed cache for up to `capacity` positions (capped at the model's context length).
     pub fn new_cache(&self, capacity: usize) -> Result<KvCache, LocalError> {
         let capacity = capacity.clamp(1, self.config.context_length.max(1));
-        let shape = (1, capacity, self.config.n_kv_head, self.config.head_dim);
-        let mut k = Vec::with_capacity(self.config.n_layer);
-        let mut v = Vec::with_capacity(self.config.n_layer);
-        for _ in 0..self.config.n_layer {
-            k.push(Tensor::zeros(shape, DType::F32, &Device::Cpu)?);
-            v.push(Tensor::zeros(shape, DType::F32, &Device::Cpu)?);
-        }
+        // Keys are stored in runs of `ops::KEYS` positions.
+        let per_layer =
+            capacity.next_multiple_of(ops::KEYS) * self.config.n_kv_head * self.config.head_dim;
         Ok(KvCache {
-            k,
-            v,
+            k: (0..self.config.n_layer)
+                .map(|_| vec![0u16; per_layer])
+                .collect(),
+            v: (0..self.config.n_layer)
+                .map(|_| vec![0u16; per_layer])
+                .collect(),
             tokens: Vec::with_capacity(capacity),
             capacity,
         })
@@ -276,56 +398,96 @@ impl Llama {
                 message: format!("token id {bad} is outside the vocabulary"),
             });
         }
-        let c = &self.config;
-        let eps = c.rms_eps as f32;
-        let ids = Tensor::new(tokens, &Device::Cpu)?;
-        let mut x = self.embed.embedding(&ids)?;
-        let cos = self.cos.narrow(0, pos, t)?;
-        let sin = self.sin.narrow(0, pos, t)?;
-        let scale = 1.0 / (c.head_dim as f32).sqrt();
-        for (i, layer) in self.layers.iter().enumerate() {
-            let h = candle_nn::ops::rms_norm(&x, &layer.attn_norm, eps)?;
-            let qkv = layer.qkv.forward(&h)?;
-            let [q, k, v] = qkv.as_slice() else {
-                return Err(model_err("attention projection is not q, k, v"));
-            };
-            let q = q.reshape((1, t, c.n_head, c.head_dim))?.contiguous()?;
-            let k = k.reshape((1, t, c.n_kv_head, c.head_dim))?.contiguous()?;
-            let v = v.reshape((1, t, c.n_kv_head, c.head_dim))?.contiguous()?;
-            let q = candle_nn::rotary_emb::rope_thd(&q, &cos, &sin)?;
-            let k = candle_nn::rotary_emb::rope_thd(&k, &cos, &sin)?;
-            cache.k[i].slice_set(&k, 1, pos)?;
-            cache.v[i].slice_set(&v, 1, pos)?;
-            let k_all = cache.k[i].narrow(1, 0, pos + t)?;
-            let v_all = cache.v[i].narrow(1, 0, pos + t)?;
-            let y = flash_attn::<f32>(
-                &q,
-                &k_all,
-                &v_all,
-                scale,
-                AttnMask::causal_with_offset(pos),
-                None,
-                None,
-            )?;
-            // (1, heads, t, dim) -> (t, hidden)
-            let y = if t == 1 {
-                y.reshape((1, c.n_embd))?
-            } else {
-                y.squeeze(0)?.transpose(0, 1)?.reshape((t, c.n_embd))?
-            };
-            x = (x + layer.wo.forward1(&y)?)?;
-            let h = candle_nn::ops::rms_norm(&x, &layer.ffn_norm, eps)?;
-            let gu = layer.gate_up.forward(&h)?;
-            let [g, u] = gu.as_slice() else {
-                return Err(model_err("feed-forward projection is not gate, up"));
-            };
-            let a = (g.silu()? * u)?;
-            x = (x + layer.down.forward1(&a)?)?;
-        }
-        let last = x.narrow(0, t - 1, 1)?;
-        let last = candle_nn::ops::rms_norm(&last, &self.norm, eps)?;
-        let logits = self.output.forward1(&last)?;
+        let logits = if rayon::current_num_threads() > 1 {
+            // One hand-over to the pool per call; the products inside split on its threads.
+            rayon::scope(|_| self.run(tokens, cache))
+        } else {
+            self.run(tokens, cache)
+        };
         cache.tokens.extend_from_slice(tokens);
-        Ok(logits.flatten_all()?.to_vec1::<f32>()?)
+        Ok(logits)
+    }
+
+    fn run(&self, tokens: &[u32], cache: &mut KvCache) -> Vec<f32> {
+        let c = &self.config;
+        let (pos, t, isa) = (cache.tokens.len(), tokens.len(), self.isa);
+        let (d, hd, ff) = (c.n_embd, c.head_dim, c.n_ff);
+        let (q_w, kv_w) = (c.n_head * hd, c.n_kv_head * hd);
+        let qkv_w = q_w + 2 * kv_w;
+        let group = c.n_head / c.n_kv_head;
+        let (eps, half) = (c.rms_eps as f32, hd / 2);
+        let cap = cache.capacity.next_multiple_of(ops::KEYS);
+        let scale = 1.0 / (hd as f32).sqrt();
+        let mut x = vec![0f32; t * d];
+        for (row, &id) in x.chunks_exact_mut(d).zip(tokens) {
+            self.embed.row_f32(id as usize, row);
+        }
+        let mut h = vec![0f32; t * d];
+        let mut qkv = vec![0f32; t * qkv_w];
+        let mut att = vec![0f32; t * d];
+        let mut proj = vec![0f32; t * d];
+        let mut gu = vec![0f32; t * 2 * ff];
+        let mut act = vec![0f32; t * ff];
+        let mut acts = QActs::default();
+        let cos = &self.cos[pos * half..(pos + t) * half];
+        let sin = &self.sin[pos * half..(pos + t) * half];
+        for (li, layer) in self.layers.iter().enumerate() {
+            ops::rms_norm(&x, &layer.attn_norm, eps, &mut h);
+            acts.quantize(&h, t, d, isa);
+            matmul(&layer.qkv, &acts, &mut qkv);
+            ops::rope(&mut qkv, qkv_w, q_w + kv_w, hd, cos, sin);
+            let (kc, vc) = (&mut cache.k[li], &mut cache.v[li]);
+            for (i, row) in qkv.chunks_exact(qkv_w).enumerate() {
+                let p = pos + i;
+                let (k, v) = row[q_w..].split_at(kv_w);
+                for (g, (k, v)) in k.chunks_exact(hd).zip(v.chunks_exact(hd)).enumerate() {
+                    for (dd, &kval) in k.iter().enumerate() {
+                        kc[ops::key_index(g, p, dd, cap, hd)] = f16::from_f32(kval).to_bits();
+                    }
+                    let slots = &mut vc[(g * cap + p) * hd..(g * cap + p + 1) * hd];
+                    for (slot, &vval) in slots.iter_mut().zip(v) {
+                        *slot = f16::from_f32(vval).to_bits();
+                    }
+                }
+            }
+            let kv = KvView {
+                k: &cache.k[li],
+                v: &cache.v[li],
+                capacity: cap,
+                head_dim: hd,
+            };
+            // One piece per (token, key/value head): that head's group of query heads.
+            for_each_chunk(&mut att, group * hd, |item, out, scratch| {
+                let (i, g) = (item / c.n_kv_head, item % c.n_kv_head);
+                let len = pos + i + 1;
+                scratch.resize(ops::attend_scratch(group, len, hd), 0.0);
+                let q = &qkv[i * qkv_w + g * group * hd..i * qkv_w + (g + 1) * group * hd];
+                ops::attend(q, kv, g, len, scale, scratch, out);
+            });
+            acts.quantize(&att, t, d, isa);
+            matmul(&layer.wo, &acts, &mut proj);
+            add(&mut x, &proj);
+            ops::rms_norm(&x, &layer.ffn_norm, eps, &mut h);
+            acts.quantize(&h, t, d, isa);
+            matmul(&layer.gate_up, &acts, &mut gu);
+            ops::silu_mul(&gu, ff, &mut act);
+            acts.quantize(&act, t, ff, isa);
+            matmul(&layer.down, &acts, &mut proj);
+            add(&mut x, &proj);
+        }
+        ops::rms_norm(&x[(t - 1) * d..], &self.norm, eps, &mut h[..d]);
+        acts.quantize(&h[..d], 1, d, isa);
+        let mut logits = vec![0f32; self.output.rows()];
+        matmul(&self.output, &acts, &mut logits);
+        logits
     }
 }
+
+fn add(x: &mut [f32], y: &[f32]) {
+    for (a, b) in x.iter_mut().zip(y) {
+        *a += b;
+    }
+}
+
+#[cfg(test)]
+mod tests;

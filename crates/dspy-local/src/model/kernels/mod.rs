@@ -1,0 +1,473 @@
+//! Int8 matrix products for the forward pass: weights in Q8_0 (blocks of 32 int8 values with
+//! one scale), activations quantized the same way per token, products tiled over several
+//! weight rows and several tokens so that each loaded block serves many multiply-adds.
+//!
+//! Three instruction sets, chosen once per process at run time ([`Isa::detect`]):
+//! AVX512-VNNI, AVX2 (`vpmaddubsw` + `vpmaddwd`), and portable Rust for everything else.
+//! Matrices are built row-major ([`QMatrix::quantize`], [`QMatrix::from_q8_0`]), reordered
+//! and stacked in that form, then [`QMatrix::pack`]ed once for the kernel that reads them. For
+//! VNNI, packing interleaves 16 rows: each 64-byte vector holds 4 consecutive quants of each
+//! of 16 rows, stored as unsigned bytes (`w + 128`), so one `vpdpbusd` against 4 broadcast
+//! activation bytes advances 16 dot products; the offset comes back out through each
+//! activation block's sum, and the 16 rows' results leave as one vector.
+
+use half::f16;
+
+use super::simd::simd_fn;
+
+#[cfg(target_arch = "x86_64")]
+mod x86;
+
+/// Values per quantization block (ggml's `QK8_0`).
+pub(crate) const BLOCK: usize = 32;
+
+/// The instruction set the kernels use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Isa {
+    /// AVX-512 F/BW with VNNI.
+    Avx512Vnni,
+    /// AVX2 with FMA.
+    Avx2,
+    /// Portable Rust, no explicit SIMD.
+    Portable,
+}
+
+impl Isa {
+    /// The best instruction set this CPU supports. `DSPY_LOCAL_ISA=avx2|portable` asks for a
+    /// lesser one (to compare kernels on one machine); a request the CPU cannot honour is ignored.
+    pub fn detect() -> Isa {
+        static ISA: std::sync::OnceLock<Isa> = std::sync::OnceLock::new();
+        *ISA.get_or_init(|| {
+            let best = Isa::best();
+            match std::env::var("DSPY_LOCAL_ISA").as_deref() {
+                Ok("portable") => Isa::Portable,
+                Ok("avx2") if best != Isa::Portable => Isa::Avx2,
+                _ => best,
+            }
+        })
+    }
+
+    /// The best instruction set the CPU has, ignoring the environment.
+    pub fn best() -> Isa {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::is_x86_feature_detected as has;
+            if has!("avx512f") && has!("avx512bw") && has!("avx512vnni") && has!("fma") {
+                return Isa::Avx512Vnni;
+            }
+            if has!("avx2") && has!("fma") {
+                return Isa::Avx2;
+            }
+        }
+        Isa::Portable
+    }
+
+    /// Every instruction set this CPU can run, best first.
+    #[cfg(test)]
+    pub(crate) fn available() -> Vec<Isa> {
+        match Isa::best() {
+            Isa::Avx512Vnni => vec![Isa::Avx512Vnni, Isa::Avx2, Isa::Portable],
+            Isa::Avx2 => vec![Isa::Avx2, Isa::Portable],
+            Isa::Portable => vec![Isa::Portable],
+        }
+    }
+
+    /// Whether matrices are packed in interleaved 16-row groups.
+    fn interleaved(self) -> bool {
+        self == Isa::Avx512Vnni
+    }
+
+    /// How many times each activation block's scale is repeated (one vector's worth for AVX2).
+    fn scale_repeat(self) -> usize {
+        if self.interleaved() {
+            1
+        } else {
+            8
+        }
+    }
+}
+
+/// Rows interleaved in one VNNI group.
+const GROUP: usize = 16;
+
+/// Blocks per row for a width of `k` (a partial last block is padded with zeros).
+fn blocks_for(k: usize) -> usize {
+    k.div_ceil(BLOCK)
+}
+
+/// A weight matrix (`rows` outputs by `k` inputs) in Q8_0: row-major as built (the layout
+/// of [`Isa::Portable`] and [`Isa::Avx2`]), or packed for VNNI.
+#[derive(Clone)]
+pub struct QMatrix {
+    rows: usize,
+    k: usize,
+    blocks: usize,
+    /// Row-major: `rows * blocks * 32` quants as `i8` bit patterns. Interleaved: per group of
+    /// 16 rows and block, 8 vectors of 16 rows by 4 quants, as `w + 128`.
+    quants: Vec<u8>,
+    /// Row-major: `rows * blocks` scales (empty when interleaved).
+    scales: Vec<f32>,
+    /// Interleaved: per group and block, 16 rows' scales as `f16` bits (as in the file: fewer
+    /// bytes to stream per token).
+    scales16: Vec<u16>,
+    /// The layout: interleaved when this is [`Isa::Avx512Vnni`].
+    isa: Isa,
+}
+
+impl QMatrix {
+    /// From ggml Q8_0 blocks (a little-endian `f16` scale, then 32 `i8`), row-major.
+    pub fn from_q8_0(bytes: &[u8], rows: usize, k: usize) -> Option<QMatrix> {
+        let per_row = k / BLOCK;
+        if !k.is_multiple_of(BLOCK) || bytes.len() != rows.checked_mul(per_row)?.checked_mul(34)? {
+            return None;
+        }
+        let mut m = QMatrix::zeros(rows, k);
+        for (i, block) in bytes.chunks_exact(34).enumerate() {
+            m.scales[i] = f16::from_le_bytes([block[0], block[1]]).to_f32();
+            m.quants[i * BLOCK..(i + 1) * BLOCK].copy_from_slice(&block[2..]);
+        }
+        Some(m)
+    }
+
+    /// Quantizes row-major `f32` values as ggml's Q8_0 does (scales rounded to `f16`).
+    pub fn quantize(values: &[f32], rows: usize, k: usize) -> Option<QMatrix> {
+        if k == 0 || values.len() != rows.checked_mul(k)? {
+            return None;
+        }
+        let mut m = QMatrix::zeros(rows, k);
+        let mut q = [0i8; BLOCK];
+        let nb = m.blocks;
+        for (r, row) in values.chunks_exact(k).enumerate() {
+            for (b, chunk) in row.chunks(BLOCK).enumerate() {
+                // Scales in f16, as Q8_0 stores them.
+                m.scales[r * nb + b] = f16::from_f32(quantize_block(chunk, &mut q)).to_f32();
+                let at = (r * nb + b) * BLOCK;
+                for (dst, &v) in m.quants[at..at + BLOCK].iter_mut().zip(&q) {
+                    *dst = v as u8;
+                }
+            }
+        }
+        Some(m)
+    }
+
+    fn zeros(rows: usize, k: usize) -> QMatrix {
+        let blocks = blocks_for(k);
+        QMatrix {
+            rows,
+            k,
+            blocks,
+            quants: vec![0; rows * blocks * BLOCK],
+            scales: vec![0.0; rows * blocks],
+            scales16: Vec::new(),
+            isa: Isa::Portable,
+        }
+    }
+
+    /// This matrix in the layout `isa`'s kernel reads (built matrices are row-major).
+    pub fn pack(self, isa: Isa) -> QMatrix {
+        if !isa.interleaved() || self.isa.interleaved() {
+            return QMatrix {
+                isa: if self.isa.interleaved() {
+                    self.isa
+                } else {
+                    isa
+                },
+                ..self
+            };
+        }
+        let (nb, groups) = (self.blocks, self.rows.div_ceil(GROUP));
+        let mut quants = vec![128u8; groups * nb * GROUP * BLOCK];
+        let mut scales16 = vec![0u16; groups * nb * GROUP];
+        for r in 0..self.rows {
+            let (g, lane) = (r / GROUP, r % GROUP);
+            for b in 0..nb {
+                let gb = g * nb + b;
+                scales16[gb * GROUP + lane] = f16::from_f32(self.scales[r * nb + b]).to_bits();
+                let src = &self.quants[(r * nb + b) * BLOCK..(r * nb + b + 1) * BLOCK];
+                for (i, &q) in src.iter().enumerate() {
+                    let at = gb * GROUP * BLOCK + (i / 4) * GROUP * 4 + lane * 4 + i % 4;
+                    quants[at] = q.wrapping_add(128);
+                }
+            }
+        }
+        QMatrix {
+            quants,
+            scales: Vec::new(),
+            scales16,
+            isa,
+            ..self
+        }
+    }
+
+    /// Output rows.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Input width.
+    pub fn k(&self) -> usize {
+        self.k
+    }
+
+    /// Quant `i` of row `r` and its block's scale.
+    fn get(&self, r: usize, i: usize) -> (i8, f32) {
+        let (nb, b) = (self.blocks, i / BLOCK);
+        if self.isa.interleaved() {
+            let (g, lane) = (r / GROUP, r % GROUP);
+            let gb = g * nb + b;
+            let at = gb * GROUP * BLOCK + (i % BLOCK / 4) * GROUP * 4 + lane * 4 + i % 4;
+            let d = f16::from_bits(self.scales16[gb * GROUP + lane]).to_f32();
+            (self.quants[at].wrapping_sub(128) as i8, d)
+        } else {
+            (
+                self.quants[r * nb * BLOCK + i] as i8,
+                self.scales[r * nb + b],
+            )
+        }
+    }
+
+    /// Row `r` as `f32` values (an embedding lookup).
+    pub fn row_f32(&self, r: usize, out: &mut [f32]) {
+        for (i, o) in out.iter_mut().enumerate().take(self.k) {
+            let (q, d) = self.get(r, i);
+            *o = q as f32 * d;
+        }
+    }
+
+    /// A new row-major matrix of the given rows of this row-major one, in order.
+    pub fn select_rows(&self, order: &[usize]) -> QMatrix {
+        debug_assert!(!self.isa.interleaved(), "select rows before packing");
+        let mut m = QMatrix::zeros(order.len(), self.k);
+        let (qb, sb) = (self.blocks * BLOCK, self.blocks);
+        for (dst, &src) in order.iter().enumerate() {
+            m.quants[dst * qb..(dst + 1) * qb]
+                .copy_from_slice(&self.quants[src * qb..(src + 1) * qb]);
+            m.scales[dst * sb..(dst + 1) * sb]
+                .copy_from_slice(&self.scales[src * sb..(src + 1) * sb]);
+        }
+        m
+    }
+
+    /// Stacks row-major matrices of the same width along the output dimension.
+    pub fn concat(parts: &[QMatrix]) -> Option<QMatrix> {
+        let first = parts.first()?;
+        if parts.iter().any(|p| p.k != first.k || p.isa.interleaved()) {
+            return None;
+        }
+        Some(QMatrix {
+            rows: parts.iter().map(|p| p.rows).sum(),
+            k: first.k,
+            blocks: first.blocks,
+            quants: parts
+                .iter()
+                .flat_map(|p| p.quants.iter().copied())
+                .collect(),
+            scales: parts
+                .iter()
+                .flat_map(|p| p.scales.iter().copied())
+                .collect(),
+            scales16: Vec::new(),
+            isa: Isa::Portable,
+        })
+    }
+}
+
+impl std::fmt::Debug for QMatrix {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QMatrix")
+            .field("rows", &self.rows)
+            .field("k", &self.k)
+            .field("isa", &self.isa)
+            .finish_non_exhaustive()
+    }
+}
+
+/// ggml's Q8_0 rounding of up to 32 values (the rest are zero): returns the scale.
+fn quantize_block(x: &[f32], q: &mut [i8; BLOCK]) -> f32 {
+    let amax = x.iter().fold(0f32, |m, v| m.max(v.abs()));
+    let d = amax / 127.0;
+    let id = if d != 0.0 { 1.0 / d } else { 0.0 };
+    for (i, out) in q.iter_mut().enumerate() {
+        *out = x.get(i).map_or(0, |v| (v * id).round_ties_even() as i8);
+    }
+    d
+}
+
+/// Activations of `n` tokens quantized for one [`Isa`]: Q8_0 quants, each block's scale
+/// (repeated 8 times, a vector's worth, for AVX2 and portable), and for VNNI each block's
+/// `-128 * sum(q)` (undoes the `+128` of the packed weights).
+#[derive(Debug, Default)]
+pub struct QActs {
+    n: usize,
+    blocks: usize,
+    quants: Vec<i8>,
+    scales: Vec<f32>,
+    corr: Vec<i32>,
+}
+
+impl QActs {
+    /// Quantizes `n` rows of width `k` (reusing this buffer's memory), on the rayon pool when
+    /// there are many rows.
+    pub fn quantize(&mut self, x: &[f32], n: usize, k: usize, isa: Isa) {
+        let (blocks, rep) = (blocks_for(k), isa.scale_repeat());
+        self.n = n;
+        self.blocks = blocks;
+        self.quants.clear();
+        self.quants.resize(n * blocks * BLOCK, 0);
+        self.scales.clear();
+        self.scales.resize(n * blocks * rep, 0.0);
+        self.corr.clear();
+        self.corr
+            .resize(if isa.interleaved() { n * blocks } else { 0 }, 0);
+        let x = &x[..n * k];
+        let corr_w = if isa.interleaved() { blocks } else { 0 };
+        let rows = self
+            .quants
+            .chunks_mut(blocks * BLOCK)
+            .zip(self.scales.chunks_mut(blocks * rep))
+            .zip(x.chunks(k));
+        if n >= 8 && rayon::current_num_threads() > 1 {
+            use rayon::prelude::*;
+            let rows: Vec<_> = rows.collect();
+            let corr: Vec<&mut [i32]> = if corr_w > 0 {
+                self.corr.chunks_mut(corr_w).collect()
+            } else {
+                (0..n).map(|_| Default::default()).collect()
+            };
+            rows.into_par_iter()
+                .zip(corr)
+                .for_each(|(((q, s), x), c)| quantize_row(x, q, s, c, rep));
+        } else {
+            let mut corr = self.corr.chunks_mut(corr_w.max(1));
+            for ((q, s), x) in rows {
+                let c = if corr_w > 0 {
+                    corr.next().unwrap_or_default()
+                } else {
+                    &mut []
+                };
+                quantize_row(x, q, s, c, rep);
+            }
+        }
+    }
+}
+
+simd_fn! {
+    /// Quantizes one row: quants into `q`, scales (`rep` copies each) into `s`, and when `corr`
+    /// is not empty each block's `-128 * sum(q)`.
+    fn quantize_row(x: &[f32], q: &mut [i8], s: &mut [f32], corr: &mut [i32], rep: usize) {
+        for (b, chunk) in x.chunks(BLOCK).enumerate() {
+            let amax = chunk.iter().fold(0f32, |m, v| m.max(v.abs()));
+            let d = amax / 127.0;
+            let id = if d != 0.0 { 1.0 / d } else { 0.0 };
+            let out = &mut q[b * BLOCK..b * BLOCK + chunk.len()];
+            let mut sum = 0i32;
+            for (o, &v) in out.iter_mut().zip(chunk) {
+                let r = (v * id).round_ties_even() as i8;
+                sum += r as i32;
+                *o = r;
+            }
+            s[b * rep..(b + 1) * rep].fill(d);
+            if let Some(c) = corr.get_mut(b) {
+                *c = -128 * sum;
+            }
+        }
+    }
+}
+
+/// `out[t][r] = sum_i x[t][i] * w[r][i]` for rows `rows` of `w`, tokens `0..x.n`; `out` has
+/// `x.n` rows of `stride` values and the result lands in columns `rows` of each.
+///
+/// # Safety
+/// `out` must point to `x.n * stride` writable values, `rows.end <= w.rows <= stride`, and no
+/// other thread may touch columns `rows` meanwhile.
+unsafe fn matmul_rows(
+    w: &QMatrix,
+    x: &QActs,
+    out: *mut f32,
+    stride: usize,
+    rows: std::ops::Range<usize>,
+) {
+    match w.isa {
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512Vnni => x86::matmul_vnni(w, x, out, stride, rows),
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 => x86::matmul_avx2(w, x, out, stride, rows),
+        _ => matmul_portable(w, x, out, stride, rows),
+    }
+}
+
+/// The portable kernel: block dot products in `i32`, scaled and summed in `f32`.
+unsafe fn matmul_portable(
+    w: &QMatrix,
+    x: &QActs,
+    out: *mut f32,
+    stride: usize,
+    rows: std::ops::Range<usize>,
+) {
+    let nb = w.blocks;
+    for t in 0..x.n {
+        let xq = &x.quants[t * nb * BLOCK..(t + 1) * nb * BLOCK];
+        for r in rows.clone() {
+            let wq = &w.quants[r * nb * BLOCK..(r + 1) * nb * BLOCK];
+            let mut acc = 0f32;
+            for b in 0..nb {
+                let mut dot = 0i32;
+                for i in b * BLOCK..(b + 1) * BLOCK {
+                    dot += (wq[i] as i8 as i32) * (xq[i] as i32);
+                }
+                acc += dot as f32 * w.scales[r * nb + b] * x.scales[(t * nb + b) * 8];
+            }
+            *out.add(t * stride + r) = acc;
+        }
+    }
+}
+
+/// A raw output pointer shared by tasks that write disjoint columns.
+#[derive(Clone, Copy)]
+struct SharedOut(*mut f32);
+// SAFETY: every task writes its own column range (see `matmul`).
+unsafe impl Send for SharedOut {}
+unsafe impl Sync for SharedOut {}
+
+impl SharedOut {
+    /// The pointer (a method, so that closures capture the `Send` wrapper, not its field).
+    fn get(self) -> *mut f32 {
+        self.0
+    }
+}
+
+/// `out = x · wᵀ`: `out` is `x.n` rows of `w.rows()` values. Splits the rows of `w` over the
+/// rayon pool's threads.
+pub fn matmul(w: &QMatrix, x: &QActs, out: &mut [f32]) {
+    assert_eq!(
+        x.blocks, w.blocks,
+        "activation width differs from the weights'"
+    );
+    assert!(out.len() >= x.n * w.rows, "output buffer too small");
+    let threads = rayon::current_num_threads();
+    // Tasks of at least 32 rows (a multiple of every kernel's tile height); a few per thread
+    // so that a busy core does not hold the others up.
+    let tasks = if threads <= 1 {
+        1
+    } else {
+        (threads * 4).min(w.rows.div_ceil(32)).max(1)
+    };
+    let per = w.rows.div_ceil(tasks).next_multiple_of(32).max(32);
+    let ptr = SharedOut(out.as_mut_ptr());
+    let run = |i: usize| {
+        let start = (i * per).min(w.rows);
+        let end = ((i + 1) * per).min(w.rows);
+        // SAFETY: bounds asserted above; tasks have disjoint row ranges.
+        unsafe { matmul_rows(w, x, ptr.get(), w.rows, start..end) };
+    };
+    let n_tasks = w.rows.div_ceil(per);
+    if n_tasks <= 1 {
+        run(0);
+    } else {
+        use rayon::prelude::*;
+        (0..n_tasks).into_par_iter().for_each(run);
+    }
+}
+
+#[cfg(test)]
+mod tests;

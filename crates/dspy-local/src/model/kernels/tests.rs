@@ -1,0 +1,125 @@
+//! Every kernel this CPU can run against a plain `f64` product of the same quantized values.
+
+use super::*;
+
+fn values(seed: u64, n: usize) -> Vec<f32> {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    (0..n).map(|_| rng.f32() * 2.0 - 1.0).collect()
+}
+
+/// `x · wᵀ` in f64 over the values the kernels see: each weight (with `f16` scales) and
+/// activation quantized.
+fn reference(w: &[f32], x: &[f32], rows: usize, n: usize, k: usize) -> (Vec<f64>, Vec<f64>) {
+    let quantized = |v: &[f32], f16_scales: bool| -> Vec<f64> {
+        let mut out = Vec::with_capacity(v.len());
+        for row in v.chunks(k) {
+            for chunk in row.chunks(BLOCK) {
+                let mut q = [0i8; BLOCK];
+                let mut d = quantize_block(chunk, &mut q);
+                if f16_scales {
+                    d = f16::from_f32(d).to_f32();
+                }
+                out.extend(q[..chunk.len()].iter().map(|&q| q as f64 * d as f64));
+            }
+        }
+        out
+    };
+    let (wq, xq) = (quantized(w, true), quantized(x, false));
+    let mut out = vec![0.0; n * rows];
+    let mut mag = vec![0.0; n * rows];
+    for t in 0..n {
+        for r in 0..rows {
+            for i in 0..k {
+                let p = wq[r * k + i] * xq[t * k + i];
+                out[t * rows + r] += p;
+                mag[t * rows + r] += p.abs();
+            }
+        }
+    }
+    (out, mag)
+}
+
+fn check(rows: usize, n: usize, k: usize) {
+    let w = values(rows as u64 * 31 + k as u64, rows * k);
+    let x = values(n as u64 * 17 + 5, n * k);
+    let (want, mag) = reference(&w, &x, rows, n, k);
+    for isa in Isa::available() {
+        let m = QMatrix::quantize(&w, rows, k).unwrap().pack(isa);
+        let mut acts = QActs::default();
+        acts.quantize(&x, n, k, isa);
+        let mut out = vec![f32::NAN; n * rows];
+        matmul(&m, &acts, &mut out);
+        for (i, (&got, (&want, &mag))) in out.iter().zip(want.iter().zip(&mag)).enumerate() {
+            let err = (got as f64 - want).abs();
+            assert!(
+                err <= 1e-5 * mag + 1e-6,
+                "{isa:?} {rows}x{k} by {n} tokens: element {i} is {got}, want {want}"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_kernel_matches_the_reference_on_ragged_shapes() {
+    // Widths with odd block counts (padding), rows and tokens off every tile size.
+    for (rows, n, k) in [
+        (1, 1, 32),
+        (5, 3, 96),
+        (37, 1, 576),
+        (64, 7, 64),
+        (70, 9, 160),
+        (33, 65, 576),
+        (130, 2, 1536),
+        (17, 70, 96),
+        (48, 1, 32),
+    ] {
+        check(rows, n, k);
+    }
+}
+
+#[test]
+fn q8_0_blocks_load_as_written() {
+    let (rows, k) = (3, 64);
+    let mut bytes = Vec::new();
+    let mut want = Vec::new();
+    for r in 0..rows {
+        for b in 0..k / BLOCK {
+            let d = 0.5 + (r * 2 + b) as f32 * 0.25;
+            bytes.extend_from_slice(&f16::from_f32(d).to_le_bytes());
+            for i in 0..BLOCK {
+                let q = (i as i32 * 9 - 127 + r as i32) as i8;
+                bytes.push(q as u8);
+                want.push(q as f32 * d);
+            }
+        }
+    }
+    for isa in Isa::available() {
+        let m = QMatrix::from_q8_0(&bytes, rows, k).unwrap().pack(isa);
+        let mut row = vec![0.0; k];
+        for r in 0..rows {
+            m.row_f32(r, &mut row);
+            assert_eq!(row, want[r * k..(r + 1) * k], "{isa:?} row {r}");
+        }
+    }
+    assert!(QMatrix::from_q8_0(&bytes[1..], rows, k).is_none());
+}
+
+#[test]
+fn selected_and_stacked_rows_multiply_as_the_originals() {
+    let (rows, k) = (6, 64);
+    let w = values(3, rows * k);
+    let x = values(4, k);
+    for isa in Isa::available() {
+        let m = QMatrix::quantize(&w, rows, k).unwrap();
+        let mut acts = QActs::default();
+        acts.quantize(&x, 1, k, isa);
+        let mut base = vec![0.0; rows];
+        matmul(&m.clone().pack(isa), &acts, &mut base);
+        let picked = m.select_rows(&[5, 0, 2]);
+        let both = QMatrix::concat(&[picked, m.clone()]).unwrap().pack(isa);
+        let mut out = vec![0.0; rows + 3];
+        matmul(&both, &acts, &mut out);
+        assert_eq!(out[..3], [base[5], base[0], base[2]], "{isa:?}");
+        assert_eq!(out[3..], base[..], "{isa:?}");
+    }
+}
