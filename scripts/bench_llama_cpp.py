@@ -8,9 +8,12 @@ It needs llama-cpp-python built from source for this CPU. When `llama_cpp` canno
 the script builds it once into a venv (~/.cache/dspy-rs/llama-venv, or $DSPY_RS_LLAMA_VENV) with
 the instruction sets /proc/cpuinfo reports: AVX-512 flags only on a CPU with AVX-512, never
 GGML_NATIVE (its detection enabled AMX on some machines and crashed) and never AMX; then it runs
-itself under that venv. `--print-cmake-args` shows the flags it would use.
+itself under that venv. `--print-cmake-args` shows the flags it would use. `--avx2-only` builds
+(into ~/.cache/dspy-rs/llama-venv-avx2) and runs a llama.cpp without any AVX-512 or AVX-VNNI
+code, to compare with `DSPY_LOCAL_ISA=avx2` on an AVX-512 machine.
 
 Run: python scripts/bench_llama_cpp.py MODEL.gguf [--threads 1,2] [--pp 512] [--tg 128] [--reps 3]
+     [--avx2-only]
 """
 import argparse
 import os
@@ -69,22 +72,30 @@ def child(a):
         tg = a.tg / (time.perf_counter() - t)
         pp_best, tg_best = max(pp_best, pp), max(tg_best, tg)
     print(
-        f"llama.cpp   threads={a.threads_one}  load={load:.3f}s  pp{a.pp}={pp_best:.1f} tok/s  "
+        f"llama.cpp{' isa=avx2' if AVX2_ONLY else ''}  threads={a.threads_one}  load={load:.3f}s  pp{a.pp}={pp_best:.1f} tok/s  "
         f"tg{a.tg}={tg_best:.1f} tok/s  peak_rss={vm_hwm_mib():.1f} MiB",
         flush=True,
     )
 
 
+AVX2_ONLY = "--avx2-only" in sys.argv
+
+
 def cpu_flags():
-    """The CPU feature flags of the first processor in /proc/cpuinfo (empty elsewhere)."""
+    """The CPU feature flags of the first processor in /proc/cpuinfo (empty elsewhere), without
+    AVX-512 and AVX-VNNI under --avx2-only."""
+    flags = set()
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
                 if line.startswith("flags"):
-                    return set(line.split(":", 1)[1].split())
+                    flags = set(line.split(":", 1)[1].split())
+                    break
     except OSError:
         pass
-    return set()
+    if AVX2_ONLY:
+        flags = {f for f in flags if not f.startswith("avx512") and f != "avx_vnni"}
+    return flags
 
 
 def cmake_args(flags):
@@ -109,7 +120,8 @@ def ensure_llama_cpp():
         return
     except ImportError:
         pass
-    venv = pathlib.Path(os.environ.get("DSPY_RS_LLAMA_VENV", pathlib.Path.home() / ".cache/dspy-rs/llama-venv"))
+    default = pathlib.Path.home() / ".cache/dspy-rs" / ("llama-venv-avx2" if AVX2_ONLY else "llama-venv")
+    venv = pathlib.Path(os.environ.get("DSPY_RS_LLAMA_VENV", default))
     python = venv / "bin" / "python"
     # A venv's python is a symlink to the base interpreter: compare prefixes, not executables.
     if pathlib.Path(sys.prefix).resolve() == venv.resolve():
@@ -135,6 +147,7 @@ def main():
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--threads-one", type=int, default=0)
     p.add_argument("--print-cmake-args", action="store_true")
+    p.add_argument("--avx2-only", action="store_true")
     a = p.parse_args()
     if a.print_cmake_args:
         print(cmake_args(cpu_flags()))
@@ -147,7 +160,7 @@ def main():
     for n in [int(x) for x in a.threads.split(",") if x]:
         subprocess.run(
             [sys.executable, __file__, a.model, "--pp", str(a.pp), "--tg", str(a.tg),
-             "--reps", str(a.reps), "--threads-one", str(n)],
+             "--reps", str(a.reps), "--threads-one", str(n)] + (["--avx2-only"] if a.avx2_only else []),
             check=False,
             env=dict(os.environ),
         )

@@ -3,7 +3,7 @@
 //! answer zero-shot and with one demo), with the chat-format guard on and off.
 //!
 //! `cargo run --release -p dspy-local --example bench_guard -- [--reps 3]`
-//! (set `CANDLE_NUM_THREADS` to the free cores). Decode tokens/s is the sampled tokens over the
+//! (set `RAYON_NUM_THREADS` to the free cores). Decode tokens/s is the sampled tokens over the
 //! decode time (one forward, the guard's masks and sampling per token), best of `--reps`.
 
 use std::time::Duration;
@@ -32,7 +32,7 @@ fn main() {
         }
     };
     let mut engine = Engine::load(&path, 2048, None).expect("the model loads");
-    let threads = std::env::var("CANDLE_NUM_THREADS").unwrap_or_else(|_| "default".into());
+    let threads = std::env::var("RAYON_NUM_THREADS").unwrap_or_else(|_| "default".into());
     println!("model: {}  threads: {threads}", path.display());
     let demo_user = LIST_USER.replace("ten countries in Europe", "three countries in Asia");
     let demo = "[[ ## answer ## ]]\n[\"Japan\", \"China\", \"India\"]\n\n[[ ## completed ## ]]";

@@ -1,7 +1,8 @@
 //! Converts the quantized matrices of a GGUF model to another type (default Q8_0).
 //!
 //! Usage: `dspy-quantize IN.gguf OUT.gguf [q8_0|q4_0|f16]`. `scripts/fetch-model.sh` runs it to
-//! turn SmolLM2's Q4_1 file into Q8_0, which candle runs several times faster on the CPU.
+//! turn SmolLM2's Q4_1 file into Q8_0: the format `dspy-local`'s int8 kernels run, so the file
+//! loads with a copy instead of a requantization (any type loads; others are converted at load).
 
 use std::path::Path;
 use std::process::ExitCode;

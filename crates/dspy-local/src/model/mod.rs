@@ -248,6 +248,23 @@ where
     }
 }
 
+/// Runs `f(first_row, rows)` over `out` (rows of `width` values): in pieces on the pool's
+/// threads for long prompts, in one call otherwise.
+fn by_rows<F>(out: &mut [f32], width: usize, f: F)
+where
+    F: Fn(usize, &mut [f32]) + Sync + Send,
+{
+    const ROWS: usize = 16;
+    let rows = out.len() / width.max(1);
+    if rows >= 2 * ROWS && rayon::current_num_threads() > 1 {
+        out.par_chunks_mut(ROWS * width)
+            .enumerate()
+            .for_each(|(i, piece)| f(i * ROWS, piece));
+    } else {
+        f(0, out);
+    }
+}
+
 impl Llama {
     /// Loads a llama-family model from an open GGUF file.
     pub(crate) fn load(g: &mut Gguf) -> Result<Llama, LocalError> {
@@ -432,10 +449,15 @@ impl Llama {
         let cos = &self.cos[pos * half..(pos + t) * half];
         let sin = &self.sin[pos * half..(pos + t) * half];
         for (li, layer) in self.layers.iter().enumerate() {
-            ops::rms_norm(&x, &layer.attn_norm, eps, &mut h);
+            by_rows(&mut h, d, |r, h| {
+                ops::rms_norm(&x[r * d..], &layer.attn_norm, eps, h)
+            });
             acts.quantize(&h, t, d, isa);
             matmul(&layer.qkv, &acts, &mut qkv);
-            ops::rope(&mut qkv, qkv_w, q_w + kv_w, hd, cos, sin);
+            by_rows(&mut qkv, qkv_w, |r, qkv| {
+                let (cos, sin) = (&cos[r * half..], &sin[r * half..]);
+                ops::rope(qkv, qkv_w, q_w + kv_w, hd, cos, sin)
+            });
             let (kc, vc) = (&mut cache.k[li], &mut cache.v[li]);
             for (i, row) in qkv.chunks_exact(qkv_w).enumerate() {
                 let p = pos + i;
@@ -466,14 +488,18 @@ impl Llama {
             });
             acts.quantize(&att, t, d, isa);
             matmul(&layer.wo, &acts, &mut proj);
-            add(&mut x, &proj);
-            ops::rms_norm(&x, &layer.ffn_norm, eps, &mut h);
+            by_rows(&mut x, d, |r, x| add(x, &proj[r * d..]));
+            by_rows(&mut h, d, |r, h| {
+                ops::rms_norm(&x[r * d..], &layer.ffn_norm, eps, h)
+            });
             acts.quantize(&h, t, d, isa);
             matmul(&layer.gate_up, &acts, &mut gu);
-            ops::silu_mul(&gu, ff, &mut act);
+            by_rows(&mut act, ff, |r, act| {
+                ops::silu_mul(&gu[r * 2 * ff..], ff, act)
+            });
             acts.quantize(&act, t, ff, isa);
             matmul(&layer.down, &acts, &mut proj);
-            add(&mut x, &proj);
+            by_rows(&mut x, d, |r, x| add(x, &proj[r * d..]));
         }
         ops::rms_norm(&x[(t - 1) * d..], &self.norm, eps, &mut h[..d]);
         acts.quantize(&h[..d], 1, d, isa);

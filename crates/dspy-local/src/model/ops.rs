@@ -160,6 +160,36 @@ fn accumulate<const FMA: bool, const HD: usize>(p: &[f32], v: &[f32], out: &mut 
     }
 }
 
+/// `dst[i] = src[i]` from `f16` bits: F16C on x86 (AVX2 and AVX-512 machines have it), the
+/// integer conversion elsewhere.
+fn widen(src: &[u16], dst: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if super::kernels::Isa::detect() != super::kernels::Isa::Portable {
+        // SAFETY: `Isa::detect` checked F16C and AVX2.
+        unsafe { widen_f16c(src, dst) };
+        return;
+    }
+    for (o, &h) in dst.iter_mut().zip(src) {
+        *o = f16_to_f32(h);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,f16c")]
+unsafe fn widen_f16c(src: &[u16], dst: &mut [f32]) {
+    use std::arch::x86_64::*;
+    let n = src.len().min(dst.len());
+    let mut i = 0;
+    while i + 8 <= n {
+        let h = _mm_loadu_si128(src.as_ptr().add(i) as *const __m128i);
+        _mm256_storeu_ps(dst.as_mut_ptr().add(i), _mm256_cvtph_ps(h));
+        i += 8;
+    }
+    for (o, &h) in dst[i..n].iter_mut().zip(&src[i..n]) {
+        *o = half::f16::from_bits(h).to_f32();
+    }
+}
+
 simd_fn! {
     /// Causal attention of one token's query heads that share a key/value head: `q` holds
     /// `group` heads, the first `len` cached positions are visible, scores are multiplied by
@@ -173,9 +203,7 @@ simd_fn! {
         let (kbuf, vbuf) = rest.split_at_mut(KEYS * hd);
         for jb in (0..len).step_by(KEYS) {
             let n = (len - jb).min(KEYS);
-            for (o, &h) in kbuf.iter_mut().zip(&kt[jb * hd..(jb + KEYS) * hd]) {
-                *o = f16_to_f32(h);
-            }
+            widen(&kt[jb * hd..(jb + KEYS) * hd], kbuf);
             for (r, qr) in q.chunks_exact(hd).enumerate() {
                 let mut acc = [0f32; KEYS];
                 for (&qd, kr) in qr.iter().zip(kbuf.chunks_exact(KEYS)) {
@@ -200,9 +228,7 @@ simd_fn! {
         out.fill(0.0);
         for jb in (0..len).step_by(KEYS) {
             let n = (len - jb).min(KEYS);
-            for (o, &h) in vbuf[..n * hd].iter_mut().zip(&v[jb * hd..(jb + n) * hd]) {
-                *o = f16_to_f32(h);
-            }
+            widen(&v[jb * hd..(jb + n) * hd], &mut vbuf[..n * hd]);
             for (r, o) in out.chunks_exact_mut(hd).enumerate() {
                 let p = &scores[r * len + jb..r * len + jb + n];
                 // The common head sizes accumulate in registers.

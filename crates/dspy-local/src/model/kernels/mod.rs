@@ -3,13 +3,15 @@
 //! weight rows and several tokens so that each loaded block serves many multiply-adds.
 //!
 //! Three instruction sets, chosen once per process at run time ([`Isa::detect`]):
-//! AVX512-VNNI, AVX2 (`vpmaddubsw` + `vpmaddwd`), and portable Rust for everything else.
-//! Matrices are built row-major ([`QMatrix::quantize`], [`QMatrix::from_q8_0`]), reordered
-//! and stacked in that form, then [`QMatrix::pack`]ed once for the kernel that reads them. For
-//! VNNI, packing interleaves 16 rows: each 64-byte vector holds 4 consecutive quants of each
-//! of 16 rows, stored as unsigned bytes (`w + 128`), so one `vpdpbusd` against 4 broadcast
-//! activation bytes advances 16 dot products; the offset comes back out through each
-//! activation block's sum, and the 16 rows' results leave as one vector.
+//! AVX512-VNNI, AVX2, and portable Rust for everything else. Matrices are built row-major
+//! ([`QMatrix::quantize`], [`QMatrix::from_q8_0`]), reordered and stacked in that form, then
+//! [`QMatrix::pack`]ed once for the kernel that reads them: the x86 kernels read rows
+//! interleaved in groups (16 for VNNI, 8 for AVX2), each vector holding 4 consecutive quants of
+//! every row of its group, so that one instruction against 4 broadcast activation bytes
+//! advances a whole group's dot products and the group's results leave as one vector. VNNI's
+//! `vpdpbusd` wants unsigned weights: they are stored as `w + 128`, the offset taken back out
+//! through each activation block's sum. AVX2's `vpmaddubsw` gets `|x|` and `w * sign(x)`.
+//! Packed scales are `f16`, as in the file.
 
 use half::f16;
 
@@ -26,7 +28,7 @@ pub(crate) const BLOCK: usize = 32;
 pub enum Isa {
     /// AVX-512 F/BW with VNNI.
     Avx512Vnni,
-    /// AVX2 with FMA.
+    /// AVX2 with FMA and F16C.
     Avx2,
     /// Portable Rust, no explicit SIMD.
     Portable,
@@ -52,10 +54,11 @@ impl Isa {
         #[cfg(target_arch = "x86_64")]
         {
             use std::arch::is_x86_feature_detected as has;
-            if has!("avx512f") && has!("avx512bw") && has!("avx512vnni") && has!("fma") {
+            let avx2 = has!("avx2") && has!("fma") && has!("f16c");
+            if avx2 && has!("avx512f") && has!("avx512bw") && has!("avx512vnni") {
                 return Isa::Avx512Vnni;
             }
-            if has!("avx2") && has!("fma") {
+            if avx2 {
                 return Isa::Avx2;
             }
         }
@@ -72,45 +75,45 @@ impl Isa {
         }
     }
 
-    /// Whether matrices are packed in interleaved 16-row groups.
-    fn interleaved(self) -> bool {
-        self == Isa::Avx512Vnni
+    /// Rows per interleaved group (1: row-major).
+    fn group(self) -> usize {
+        match self {
+            Isa::Avx512Vnni => 16,
+            Isa::Avx2 => 8,
+            Isa::Portable => 1,
+        }
     }
 
-    /// How many times each activation block's scale is repeated (one vector's worth for AVX2).
-    fn scale_repeat(self) -> usize {
-        if self.interleaved() {
-            1
+    /// What packed quants add to each weight.
+    fn offset(self) -> u8 {
+        if self == Isa::Avx512Vnni {
+            128
         } else {
-            8
+            0
         }
     }
 }
-
-/// Rows interleaved in one VNNI group.
-const GROUP: usize = 16;
 
 /// Blocks per row for a width of `k` (a partial last block is padded with zeros).
 fn blocks_for(k: usize) -> usize {
     k.div_ceil(BLOCK)
 }
 
-/// A weight matrix (`rows` outputs by `k` inputs) in Q8_0: row-major as built (the layout
-/// of [`Isa::Portable`] and [`Isa::Avx2`]), or packed for VNNI.
+/// A weight matrix (`rows` outputs by `k` inputs) in Q8_0: row-major as built (what
+/// [`Isa::Portable`] reads), or packed for an x86 kernel.
 #[derive(Clone)]
 pub struct QMatrix {
     rows: usize,
     k: usize,
     blocks: usize,
-    /// Row-major: `rows * blocks * 32` quants as `i8` bit patterns. Interleaved: per group of
-    /// 16 rows and block, 8 vectors of 16 rows by 4 quants, as `w + 128`.
+    /// Row-major: `rows * blocks * 32` quants as `i8` bits. Packed: per group and block,
+    /// 8 vectors of `group` rows by 4 quants (plus the layout's offset).
     quants: Vec<u8>,
-    /// Row-major: `rows * blocks` scales (empty when interleaved).
+    /// Row-major: `rows * blocks` scales (empty when packed).
     scales: Vec<f32>,
-    /// Interleaved: per group and block, 16 rows' scales as `f16` bits (as in the file: fewer
-    /// bytes to stream per token).
+    /// Packed: per group and block, the group's scales as `f16` bits.
     scales16: Vec<u16>,
-    /// The layout: interleaved when this is [`Isa::Avx512Vnni`].
+    /// The layout: row-major for [`Isa::Portable`].
     isa: Isa,
 }
 
@@ -139,7 +142,6 @@ impl QMatrix {
         let nb = m.blocks;
         for (r, row) in values.chunks_exact(k).enumerate() {
             for (b, chunk) in row.chunks(BLOCK).enumerate() {
-                // Scales in f16, as Q8_0 stores them.
                 m.scales[r * nb + b] = f16::from_f32(quantize_block(chunk, &mut q)).to_f32();
                 let at = (r * nb + b) * BLOCK;
                 for (dst, &v) in m.quants[at..at + BLOCK].iter_mut().zip(&q) {
@@ -163,30 +165,23 @@ impl QMatrix {
         }
     }
 
-    /// This matrix in the layout `isa`'s kernel reads (built matrices are row-major).
+    /// This row-major matrix in the layout `isa`'s kernel reads.
     pub fn pack(self, isa: Isa) -> QMatrix {
-        if !isa.interleaved() || self.isa.interleaved() {
-            return QMatrix {
-                isa: if self.isa.interleaved() {
-                    self.isa
-                } else {
-                    isa
-                },
-                ..self
-            };
+        let group = isa.group();
+        if group == 1 || self.isa != Isa::Portable {
+            return self;
         }
-        let (nb, groups) = (self.blocks, self.rows.div_ceil(GROUP));
-        let mut quants = vec![128u8; groups * nb * GROUP * BLOCK];
-        let mut scales16 = vec![0u16; groups * nb * GROUP];
+        let (nb, groups, offset) = (self.blocks, self.rows.div_ceil(group), isa.offset());
+        let mut quants = vec![offset; groups * nb * group * BLOCK];
+        let mut scales16 = vec![0u16; groups * nb * group];
         for r in 0..self.rows {
-            let (g, lane) = (r / GROUP, r % GROUP);
+            let (g, lane) = (r / group, r % group);
             for b in 0..nb {
                 let gb = g * nb + b;
-                scales16[gb * GROUP + lane] = f16::from_f32(self.scales[r * nb + b]).to_bits();
+                scales16[gb * group + lane] = f16::from_f32(self.scales[r * nb + b]).to_bits();
                 let src = &self.quants[(r * nb + b) * BLOCK..(r * nb + b + 1) * BLOCK];
                 for (i, &q) in src.iter().enumerate() {
-                    let at = gb * GROUP * BLOCK + (i / 4) * GROUP * 4 + lane * 4 + i % 4;
-                    quants[at] = q.wrapping_add(128);
+                    quants[packed_index(group, gb, lane, i)] = q.wrapping_add(offset);
                 }
             }
         }
@@ -211,19 +206,17 @@ impl QMatrix {
 
     /// Quant `i` of row `r` and its block's scale.
     fn get(&self, r: usize, i: usize) -> (i8, f32) {
-        let (nb, b) = (self.blocks, i / BLOCK);
-        if self.isa.interleaved() {
-            let (g, lane) = (r / GROUP, r % GROUP);
-            let gb = g * nb + b;
-            let at = gb * GROUP * BLOCK + (i % BLOCK / 4) * GROUP * 4 + lane * 4 + i % 4;
-            let d = f16::from_bits(self.scales16[gb * GROUP + lane]).to_f32();
-            (self.quants[at].wrapping_sub(128) as i8, d)
-        } else {
-            (
+        let (nb, b, group) = (self.blocks, i / BLOCK, self.isa.group());
+        if group == 1 {
+            return (
                 self.quants[r * nb * BLOCK + i] as i8,
                 self.scales[r * nb + b],
-            )
+            );
         }
+        let gb = (r / group) * nb + b;
+        let q = self.quants[packed_index(group, gb, r % group, i % BLOCK)];
+        let d = f16::from_bits(self.scales16[gb * group + r % group]).to_f32();
+        (q.wrapping_sub(self.isa.offset()) as i8, d)
     }
 
     /// Row `r` as `f32` values (an embedding lookup).
@@ -236,7 +229,7 @@ impl QMatrix {
 
     /// A new row-major matrix of the given rows of this row-major one, in order.
     pub fn select_rows(&self, order: &[usize]) -> QMatrix {
-        debug_assert!(!self.isa.interleaved(), "select rows before packing");
+        debug_assert!(self.isa == Isa::Portable, "select rows before packing");
         let mut m = QMatrix::zeros(order.len(), self.k);
         let (qb, sb) = (self.blocks * BLOCK, self.blocks);
         for (dst, &src) in order.iter().enumerate() {
@@ -251,7 +244,10 @@ impl QMatrix {
     /// Stacks row-major matrices of the same width along the output dimension.
     pub fn concat(parts: &[QMatrix]) -> Option<QMatrix> {
         let first = parts.first()?;
-        if parts.iter().any(|p| p.k != first.k || p.isa.interleaved()) {
+        if parts
+            .iter()
+            .any(|p| p.k != first.k || p.isa != Isa::Portable)
+        {
             return None;
         }
         Some(QMatrix {
@@ -270,6 +266,12 @@ impl QMatrix {
             isa: Isa::Portable,
         })
     }
+}
+
+/// Where quant `i` of a block lives in a packed layout: group-block `gb`, row `lane` of the
+/// group; vectors of `group` rows by 4 quants follow each other.
+fn packed_index(group: usize, gb: usize, lane: usize, i: usize) -> usize {
+    gb * group * BLOCK + (i / 4) * group * 4 + lane * 4 + i % 4
 }
 
 impl std::fmt::Debug for QMatrix {
@@ -293,68 +295,84 @@ fn quantize_block(x: &[f32], q: &mut [i8; BLOCK]) -> f32 {
     d
 }
 
-/// Activations of `n` tokens quantized for one [`Isa`]: Q8_0 quants, each block's scale
-/// (repeated 8 times, a vector's worth, for AVX2 and portable), and for VNNI each block's
-/// `-128 * sum(q)` (undoes the `+128` of the packed weights).
+/// Activations of `n` tokens quantized for one [`Isa`]: Q8_0 quants and scales, for AVX2
+/// also the quants' absolute values, for VNNI each block's `-128 * sum(q)` (undoes the `+128`
+/// of the packed weights).
 #[derive(Debug, Default)]
 pub struct QActs {
     n: usize,
     blocks: usize,
     quants: Vec<i8>,
+    abs: Vec<u8>,
     scales: Vec<f32>,
     corr: Vec<i32>,
+}
+
+/// One token's slices of a [`QActs`].
+struct ActRow<'a> {
+    quants: &'a mut [i8],
+    abs: &'a mut [u8],
+    scales: &'a mut [f32],
+    corr: &'a mut [i32],
 }
 
 impl QActs {
     /// Quantizes `n` rows of width `k` (reusing this buffer's memory), on the rayon pool when
     /// there are many rows.
     pub fn quantize(&mut self, x: &[f32], n: usize, k: usize, isa: Isa) {
-        let (blocks, rep) = (blocks_for(k), isa.scale_repeat());
+        let blocks = blocks_for(k);
         self.n = n;
         self.blocks = blocks;
-        self.quants.clear();
-        self.quants.resize(n * blocks * BLOCK, 0);
-        self.scales.clear();
-        self.scales.resize(n * blocks * rep, 0.0);
-        self.corr.clear();
-        self.corr
-            .resize(if isa.interleaved() { n * blocks } else { 0 }, 0);
-        let x = &x[..n * k];
-        let corr_w = if isa.interleaved() { blocks } else { 0 };
-        let rows = self
+        let sized = |v: usize, on: bool| if on { n * v } else { 0 };
+        reset(&mut self.quants, n * blocks * BLOCK);
+        reset(&mut self.abs, sized(blocks * BLOCK, isa == Isa::Avx2));
+        reset(&mut self.scales, n * blocks);
+        reset(&mut self.corr, sized(blocks, isa == Isa::Avx512Vnni));
+        let width = |len: usize| (len / n.max(1)).max(1);
+        let (qw, aw, cw) = (
+            width(self.quants.len()),
+            width(self.abs.len()),
+            width(self.corr.len()),
+        );
+        let mut abs = self.abs.chunks_mut(aw);
+        let mut corr = self.corr.chunks_mut(cw);
+        let rows: Vec<(ActRow<'_>, &[f32])> = self
             .quants
-            .chunks_mut(blocks * BLOCK)
-            .zip(self.scales.chunks_mut(blocks * rep))
-            .zip(x.chunks(k));
+            .chunks_mut(qw)
+            .zip(self.scales.chunks_mut(blocks))
+            .zip(x.chunks(k))
+            .map(|((quants, scales), x)| {
+                let row = ActRow {
+                    quants,
+                    abs: abs.next().unwrap_or_default(),
+                    scales,
+                    corr: corr.next().unwrap_or_default(),
+                };
+                (row, x)
+            })
+            .collect();
         if n >= 8 && rayon::current_num_threads() > 1 {
             use rayon::prelude::*;
-            let rows: Vec<_> = rows.collect();
-            let corr: Vec<&mut [i32]> = if corr_w > 0 {
-                self.corr.chunks_mut(corr_w).collect()
-            } else {
-                (0..n).map(|_| Default::default()).collect()
-            };
             rows.into_par_iter()
-                .zip(corr)
-                .for_each(|(((q, s), x), c)| quantize_row(x, q, s, c, rep));
+                .for_each(|(r, x)| quantize_row(x, r.quants, r.abs, r.scales, r.corr));
         } else {
-            let mut corr = self.corr.chunks_mut(corr_w.max(1));
-            for ((q, s), x) in rows {
-                let c = if corr_w > 0 {
-                    corr.next().unwrap_or_default()
-                } else {
-                    &mut []
-                };
-                quantize_row(x, q, s, c, rep);
+            for (r, x) in rows {
+                quantize_row(x, r.quants, r.abs, r.scales, r.corr);
             }
         }
     }
 }
 
+/// Clears `v` and fills it with `len` zeros (keeping its memory).
+fn reset<T: Default + Clone>(v: &mut Vec<T>, len: usize) {
+    v.clear();
+    v.resize(len, T::default());
+}
+
 simd_fn! {
-    /// Quantizes one row: quants into `q`, scales (`rep` copies each) into `s`, and when `corr`
-    /// is not empty each block's `-128 * sum(q)`.
-    fn quantize_row(x: &[f32], q: &mut [i8], s: &mut [f32], corr: &mut [i32], rep: usize) {
+    /// Quantizes one row: quants into `q`, their absolute values into `abs` and each block's
+    /// `-128 * sum(q)` into `corr` when those are not empty, scales into `s`.
+    fn quantize_row(x: &[f32], q: &mut [i8], abs: &mut [u8], s: &mut [f32], corr: &mut [i32]) {
         for (b, chunk) in x.chunks(BLOCK).enumerate() {
             let amax = chunk.iter().fold(0f32, |m, v| m.max(v.abs()));
             let d = amax / 127.0;
@@ -366,10 +384,13 @@ simd_fn! {
                 sum += r as i32;
                 *o = r;
             }
-            s[b * rep..(b + 1) * rep].fill(d);
+            s[b] = d;
             if let Some(c) = corr.get_mut(b) {
                 *c = -128 * sum;
             }
+        }
+        for (a, &v) in abs.iter_mut().zip(q.iter()) {
+            *a = v.unsigned_abs();
         }
     }
 }
@@ -415,7 +436,7 @@ unsafe fn matmul_portable(
                 for i in b * BLOCK..(b + 1) * BLOCK {
                     dot += (wq[i] as i8 as i32) * (xq[i] as i32);
                 }
-                acc += dot as f32 * w.scales[r * nb + b] * x.scales[(t * nb + b) * 8];
+                acc += dot as f32 * w.scales[r * nb + b] * x.scales[t * nb + b];
             }
             *out.add(t * stride + r) = acc;
         }
