@@ -192,7 +192,11 @@ fn print_answers(result: &dspy::core::evaluate::EvaluationResult) {
         println!("  ... and {} more", total - SHOWN);
     }
     let parsed = result.results.iter().filter(|r| r.error.is_none()).count();
-    let correct = result.results.iter().filter(|r| r.score.value > 0.0).count();
+    let correct = result
+        .results
+        .iter()
+        .filter(|r| r.score.value > 0.0)
+        .count();
     println!("  parsed {parsed}/{total} answers, {correct} correct");
 }
 
