@@ -10,7 +10,7 @@
 //!
 //! The data path of [`Llama::forward`]: embedding rows, then per block RMS norm, the fused
 //! projection, rotary embeddings, the new keys and values into the cache, causal attention
-//! per key/value head ([`ops::attend`]), the output projection, RMS norm, SiLU-gated
+//! per key/value head (`ops::attend`), the output projection, RMS norm, SiLU-gated
 //! feed-forward; the last token's logits at the end. Matrix products and attention are split
 //! over the rayon pool's threads.
 

@@ -65,6 +65,14 @@ impl Isa {
         Isa::Portable
     }
 
+    /// Whether this CPU can run `self`'s kernels.
+    fn runs_here(self) -> bool {
+        matches!(
+            (self, Isa::best()),
+            (Isa::Portable, _) | (_, Isa::Avx512Vnni) | (Isa::Avx2, Isa::Avx2)
+        )
+    }
+
     /// Every instruction set this CPU can run, best first.
     #[cfg(test)]
     pub(crate) fn available() -> Vec<Isa> {
@@ -165,8 +173,10 @@ impl QMatrix {
         }
     }
 
-    /// This row-major matrix in the layout `isa`'s kernel reads.
+    /// This row-major matrix in the layout `isa`'s kernel reads (row-major when this CPU
+    /// cannot run `isa`).
     pub fn pack(self, isa: Isa) -> QMatrix {
+        let isa = if isa.runs_here() { isa } else { Isa::Portable };
         let group = isa.group();
         if group == 1 || self.isa != Isa::Portable {
             return self;
@@ -298,8 +308,10 @@ fn quantize_block(x: &[f32], q: &mut [i8; BLOCK]) -> f32 {
 /// Activations of `n` tokens quantized for one [`Isa`]: Q8_0 quants and scales, for AVX2
 /// also the quants' absolute values, for VNNI each block's `-128 * sum(q)` (undoes the `+128`
 /// of the packed weights).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct QActs {
+    /// The kernel these were quantized for.
+    isa: Isa,
     n: usize,
     blocks: usize,
     quants: Vec<i8>,
@@ -316,11 +328,28 @@ struct ActRow<'a> {
     corr: &'a mut [i32],
 }
 
+impl Default for QActs {
+    fn default() -> QActs {
+        QActs {
+            isa: Isa::Portable,
+            n: 0,
+            blocks: 0,
+            quants: Vec::new(),
+            abs: Vec::new(),
+            scales: Vec::new(),
+            corr: Vec::new(),
+        }
+    }
+}
+
 impl QActs {
     /// Quantizes `n` rows of width `k` (reusing this buffer's memory), on the rayon pool when
     /// there are many rows.
     pub fn quantize(&mut self, x: &[f32], n: usize, k: usize, isa: Isa) {
+        assert!(x.len() >= n * k, "fewer activations than rows times width");
+        let isa = if isa.runs_here() { isa } else { Isa::Portable };
         let blocks = blocks_for(k);
+        self.isa = isa;
         self.n = n;
         self.blocks = blocks;
         let sized = |v: usize, on: bool| if on { n * v } else { 0 };
@@ -465,6 +494,9 @@ pub fn matmul(w: &QMatrix, x: &QActs, out: &mut [f32]) {
         "activation width differs from the weights'"
     );
     assert!(out.len() >= x.n * w.rows, "output buffer too small");
+    // The kernels read the layouts their instruction set wrote: a mismatch would read out of
+    // bounds.
+    assert_eq!(x.isa, w.isa, "activations quantized for another kernel");
     let threads = rayon::current_num_threads();
     // Tasks of at least 32 rows (a multiple of every kernel's tile height); a few per thread
     // so that a busy core does not hold the others up.
