@@ -78,6 +78,9 @@ impl LlamaConfig {
             )));
         }
         let head_dim = n_embd / n_head;
+        if head_dim == 0 {
+            return Err(model_err("hidden size 0"));
+        }
         if head_dim % 2 != 0 {
             return Err(model_err("odd head size"));
         }
@@ -112,13 +115,17 @@ impl LlamaConfig {
                  larger than {MAX_ROPE_ENTRIES} entries"
             )));
         }
+        let n_ff = g.usize(&key("feed_forward_length"))?;
+        if n_ff == 0 {
+            return Err(model_err("feed-forward size 0"));
+        }
         Ok(LlamaConfig {
             n_layer,
             n_embd,
             n_head,
             n_kv_head,
             head_dim,
-            n_ff: g.usize(&key("feed_forward_length"))?,
+            n_ff,
             rms_eps: g.f64(&key("attention.layer_norm_rms_epsilon"))?,
             rope_base: g.f64(&key("rope.freq_base")).unwrap_or(10_000.0) as f32,
             context_length,
@@ -160,14 +167,16 @@ pub struct Llama {
 /// Preallocated key/value cache for one sequence, with the tokens it holds.
 #[derive(Debug)]
 pub struct KvCache {
-    /// Per layer, keys as `(kv_head, head_dim, capacity)`, `f16` bits (half the bytes to
-    /// read per generated token, as llama.cpp's default cache).
+    /// Per layer, keys as `f16` bits (half the bytes to read per generated token, as
+    /// llama.cpp's default cache) in runs of positions: see `ops::key_index`.
     k: Vec<Vec<u16>>,
-    /// Per layer, values as `(kv_head, capacity, head_dim)`, `f16` bits.
+    /// Per layer, values as `(kv_head, slots, head_dim)`, `f16` bits.
     v: Vec<Vec<u16>>,
     /// Tokens whose keys and values are in the cache, in order.
     tokens: Vec<u32>,
     capacity: usize,
+    /// Key/value width (heads times head size) it was made for.
+    kv_width: usize,
 }
 
 impl KvCache {
@@ -374,20 +383,34 @@ impl Llama {
     }
 
     /// A zeroed cache for up to `capacity` positions (capped at the model's context length).
+    /// An error (not an abort) when the memory cannot be had.
     pub fn new_cache(&self, capacity: usize) -> Result<KvCache, LocalError> {
         let capacity = capacity.clamp(1, self.config.context_length.max(1));
+        let kv_width = self.config.n_kv_head * self.config.head_dim;
+        let too_big = || LocalError::InvalidOption {
+            message: format!(
+                "a KV cache of {capacity} positions does not fit in memory; \
+                 lower LocalLmOptions::context_length"
+            ),
+        };
         // Keys are stored in runs of `ops::KEYS` positions.
-        let per_layer =
-            capacity.next_multiple_of(ops::KEYS) * self.config.n_kv_head * self.config.head_dim;
+        let per_layer = capacity
+            .next_multiple_of(ops::KEYS)
+            .checked_mul(kv_width)
+            .ok_or_else(too_big)?;
+        let zeros = || -> Result<Vec<u16>, LocalError> {
+            let mut v = Vec::new();
+            v.try_reserve_exact(per_layer).map_err(|_| too_big())?;
+            v.resize(per_layer, 0);
+            Ok(v)
+        };
+        let layers = self.config.n_layer;
         Ok(KvCache {
-            k: (0..self.config.n_layer)
-                .map(|_| vec![0u16; per_layer])
-                .collect(),
-            v: (0..self.config.n_layer)
-                .map(|_| vec![0u16; per_layer])
-                .collect(),
+            k: (0..layers).map(|_| zeros()).collect::<Result<_, _>>()?,
+            v: (0..layers).map(|_| zeros()).collect::<Result<_, _>>()?,
             tokens: Vec::with_capacity(capacity),
             capacity,
+            kv_width,
         })
     }
 
@@ -399,6 +422,15 @@ impl Llama {
         if t == 0 {
             return Err(LocalError::Compute {
                 message: "forward called with no tokens".into(),
+            });
+        }
+        let c = &self.config;
+        if cache.k.len() != c.n_layer
+            || cache.kv_width != c.n_kv_head * c.head_dim
+            || cache.capacity > c.context_length.max(1)
+        {
+            return Err(LocalError::Compute {
+                message: "this KV cache was made by another model; use Llama::new_cache".into(),
             });
         }
         if pos + t > cache.capacity {

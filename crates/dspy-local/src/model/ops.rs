@@ -129,8 +129,9 @@ pub(super) fn attend_scratch(group: usize, len: usize, head_dim: usize) -> usize
     group * len + 2 * KEYS * head_dim
 }
 
-/// An `f16` (as bits) in `f32`, with subnormals flushed to zero: integer operations only, so
-/// that loops of it vectorize.
+/// An `f16` (as bits) in `f32`, with subnormals flushed to zero (F16C keeps them: a difference
+/// below 6e-5 between the portable path and the x86 ones): integer operations only, so that
+/// loops of it vectorize.
 #[inline(always)]
 fn f16_to_f32(h: u16) -> f32 {
     let h = h as u32;

@@ -194,6 +194,37 @@ fn a_random_model_computes_what_the_textbook_transformer_does() {
 }
 
 #[test]
+fn a_cache_from_another_model_is_an_error_not_a_panic() {
+    let small = LlamaConfig {
+        n_layer: 1,
+        n_embd: 32,
+        n_head: 2,
+        n_kv_head: 1,
+        head_dim: 16,
+        n_ff: 32,
+        rms_eps: 1e-5,
+        rope_base: 10_000.0,
+        context_length: 8,
+        vocab_size: 10,
+    };
+    let big = LlamaConfig {
+        n_layer: 2,
+        context_length: 64,
+        ..small.clone()
+    };
+    let (a, b) = (random_model(small, 1), random_model(big, 2));
+    let mut foreign = b.new_cache(64).unwrap();
+    match a.forward(&[1, 2], &mut foreign) {
+        Err(LocalError::Compute { message }) => assert!(message.contains("another model")),
+        other => panic!("expected an error, got {other:?}"),
+    }
+    let mut own = a.new_cache(64).unwrap();
+    assert_eq!(own.capacity(), 8, "capped at the model's context length");
+    assert!(a.forward(&[1; 9], &mut own).is_err(), "past the context");
+    assert!(a.forward(&[1, 2], &mut own).is_ok());
+}
+
+#[test]
 fn the_real_model_computes_what_the_textbook_transformer_does() {
     let Ok(path) = crate::resolve_model(crate::DEFAULT_MODEL) else {
         return;

@@ -129,7 +129,10 @@ impl QMatrix {
     /// From ggml Q8_0 blocks (a little-endian `f16` scale, then 32 `i8`), row-major.
     pub fn from_q8_0(bytes: &[u8], rows: usize, k: usize) -> Option<QMatrix> {
         let per_row = k / BLOCK;
-        if !k.is_multiple_of(BLOCK) || bytes.len() != rows.checked_mul(per_row)?.checked_mul(34)? {
+        if k == 0
+            || !k.is_multiple_of(BLOCK)
+            || bytes.len() != rows.checked_mul(per_row)?.checked_mul(34)?
+        {
             return None;
         }
         let mut m = QMatrix::zeros(rows, k);
@@ -191,6 +194,13 @@ impl QMatrix {
                 scales16[gb * group + lane] = f16::from_f32(self.scales[r * nb + b]).to_bits();
                 let src = &self.quants[(r * nb + b) * BLOCK..(r * nb + b + 1) * BLOCK];
                 for (i, &q) in src.iter().enumerate() {
+                    // AVX2 flips signs with `vpsignb`, which leaves -128 at -128: such quants
+                    // (ggml never writes them) become -127 there.
+                    let q = if isa == Isa::Avx2 && q == 0x80 {
+                        0x81
+                    } else {
+                        q
+                    };
                     quants[packed_index(group, gb, lane, i)] = q.wrapping_add(offset);
                 }
             }
@@ -347,6 +357,14 @@ impl QActs {
     /// there are many rows.
     pub fn quantize(&mut self, x: &[f32], n: usize, k: usize, isa: Isa) {
         assert!(x.len() >= n * k, "fewer activations than rows times width");
+        if k == 0 {
+            // Models with a zero width are refused at load; nothing to quantize.
+            *self = QActs {
+                n,
+                ..QActs::default()
+            };
+            return;
+        }
         let isa = if isa.runs_here() { isa } else { Isa::Portable };
         let blocks = blocks_for(k);
         self.isa = isa;
@@ -429,7 +447,9 @@ simd_fn! {
 ///
 /// # Safety
 /// `out` must point to `x.n * stride` writable values, `rows.end <= w.rows <= stride`, and no
-/// other thread may touch columns `rows` meanwhile.
+/// other thread may touch columns `rows` meanwhile. The x86 kernels write whole row groups, so
+/// `rows.start`, and `rows.end` unless it is `w.rows`, must be multiples of the group size
+/// (`matmul` splits at multiples of 32).
 unsafe fn matmul_rows(
     w: &QMatrix,
     x: &QActs,
@@ -437,6 +457,10 @@ unsafe fn matmul_rows(
     stride: usize,
     rows: std::ops::Range<usize>,
 ) {
+    let group = w.isa.group();
+    debug_assert!(
+        rows.start.is_multiple_of(group) && (rows.end.is_multiple_of(group) || rows.end == w.rows)
+    );
     match w.isa {
         #[cfg(target_arch = "x86_64")]
         Isa::Avx512Vnni => x86::matmul_vnni(w, x, out, stride, rows),

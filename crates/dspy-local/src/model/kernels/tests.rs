@@ -123,3 +123,54 @@ fn selected_and_stacked_rows_multiply_as_the_originals() {
         assert_eq!(out[3..], base[..], "{isa:?}");
     }
 }
+
+#[test]
+fn weights_of_minus_128_multiply_as_each_layout_stores_them() {
+    // ggml never writes -128, but a file may hold it: VNNI and portable keep it, AVX2 (whose
+    // sign flip cannot negate it) stores -127. Each kernel must agree with its own layout.
+    let (rows, k) = (9, 64);
+    let mut bytes = Vec::new();
+    for r in 0..rows {
+        for b in 0..k / BLOCK {
+            bytes.extend_from_slice(&f16::from_f32(0.01 * (r + b + 1) as f32).to_le_bytes());
+            for i in 0..BLOCK {
+                bytes.push(if (i + r) % 3 == 0 {
+                    0x80
+                } else {
+                    (i as u8).wrapping_mul(37)
+                });
+            }
+        }
+    }
+    let x = values(11, 3 * k);
+    for isa in Isa::available() {
+        let m = QMatrix::from_q8_0(&bytes, rows, k).unwrap().pack(isa);
+        let mut row = vec![0.0; k];
+        m.row_f32(0, &mut row);
+        let want_min = if isa == Isa::Avx2 { -127.0 } else { -128.0 };
+        assert_eq!(row[0] / f16::from_f32(0.01).to_f32(), want_min, "{isa:?}");
+        let mut acts = QActs::default();
+        acts.quantize(&x, 3, k, isa);
+        let mut out = vec![0.0; 3 * rows];
+        matmul(&m, &acts, &mut out);
+        for t in 0..3 {
+            let mut xq = vec![0f64; k];
+            for (b, chunk) in x[t * k..(t + 1) * k].chunks(BLOCK).enumerate() {
+                let mut q = [0i8; BLOCK];
+                let d = quantize_block(chunk, &mut q);
+                for i in 0..BLOCK {
+                    xq[b * BLOCK + i] = q[i] as f64 * d as f64;
+                }
+            }
+            for r in 0..rows {
+                m.row_f32(r, &mut row);
+                let want: f64 = row.iter().zip(&xq).map(|(&w, x)| w as f64 * x).sum();
+                let got = out[t * rows + r] as f64;
+                assert!(
+                    (got - want).abs() < 1e-4,
+                    "{isa:?} token {t} row {r}: {got} vs {want}"
+                );
+            }
+        }
+    }
+}

@@ -156,7 +156,10 @@ unsafe fn tile_avx2<const NR: usize>(
         if NR == 1 {
             // Many instructions per byte here: ask for the stream early.
             for line in 0..G * BLOCK / 64 {
-                _mm_prefetch::<_MM_HINT_T0>(base.add(AVX2_PREFETCH + line * 64) as *const i8);
+                // `wrapping_add`: the address may pass the end of the weights (a
+                // prefetch never faults there, but `add` must stay inside).
+                let ahead = base.wrapping_add(AVX2_PREFETCH + line * 64);
+                _mm_prefetch::<_MM_HINT_T0>(ahead as *const i8);
             }
         }
         let half = _mm_loadu_si128(w.scales16.as_ptr().add(gb * G) as *const __m128i);
