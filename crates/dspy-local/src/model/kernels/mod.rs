@@ -470,7 +470,9 @@ unsafe fn matmul_rows(
     }
 }
 
-/// The portable kernel: block dot products in `i32`, scaled and summed in `f32`.
+/// The portable kernel: block dot products in `i32` over fixed-size blocks (so that the
+/// compiler vectorizes them for whatever the target has), scaled and summed in `f32`; each
+/// weight row serves a block of tokens while it is in cache.
 unsafe fn matmul_portable(
     w: &QMatrix,
     x: &QActs,
@@ -478,22 +480,38 @@ unsafe fn matmul_portable(
     stride: usize,
     rows: std::ops::Range<usize>,
 ) {
+    const TOKENS: usize = 64;
     let nb = w.blocks;
-    for t in 0..x.n {
-        let xq = &x.quants[t * nb * BLOCK..(t + 1) * nb * BLOCK];
+    for t0 in (0..x.n).step_by(TOKENS) {
+        let t1 = (t0 + TOKENS).min(x.n);
         for r in rows.clone() {
             let wq = &w.quants[r * nb * BLOCK..(r + 1) * nb * BLOCK];
-            let mut acc = 0f32;
-            for b in 0..nb {
-                let mut dot = 0i32;
-                for i in b * BLOCK..(b + 1) * BLOCK {
-                    dot += (wq[i] as i8 as i32) * (xq[i] as i32);
+            let ws = &w.scales[r * nb..(r + 1) * nb];
+            for t in t0..t1 {
+                let xq = &x.quants[t * nb * BLOCK..(t + 1) * nb * BLOCK];
+                let xs = &x.scales[t * nb..(t + 1) * nb];
+                let mut acc = 0f32;
+                let pieces = wq.chunks_exact(BLOCK).zip(xq.chunks_exact(BLOCK));
+                for ((wb, xb), (&dw, &dx)) in pieces.zip(ws.iter().zip(xs)) {
+                    acc += dot_block(wb, xb) as f32 * dw * dx;
                 }
-                acc += dot as f32 * w.scales[r * nb + b] * x.scales[t * nb + b];
+                *out.add(t * stride + r) = acc;
             }
-            *out.add(t * stride + r) = acc;
         }
     }
+}
+
+/// The `i32` dot product of one block of weights (`i8` bits) and activations.
+#[inline(always)]
+fn dot_block(w: &[u8], x: &[i8]) -> i32 {
+    let (Ok(w), Ok(x)) = (<&[u8; BLOCK]>::try_from(w), <&[i8; BLOCK]>::try_from(x)) else {
+        return 0;
+    };
+    let mut sum = 0i32;
+    for i in 0..BLOCK {
+        sum += (w[i] as i8 as i32) * (x[i] as i32);
+    }
+    sum
 }
 
 /// A raw output pointer shared by tasks that write disjoint columns.
