@@ -149,6 +149,8 @@ async fn default_settings_are_part_of_the_cache_key() {
     let warm = options(&server, &dir).temperature(0.7).build().unwrap();
     assert!(!warm.call(question("Capital?")).await.unwrap().cached);
     assert_eq!(server.requests(), 2);
+    // Disk writes happen in the background: wait for them before the next Lm reads.
+    warm.response_cache().unwrap().flush();
     // The same one is a hit.
     let again = options(&server, &dir).temperature(0.7).build().unwrap();
     again.call(question("Capital?")).await.unwrap();
