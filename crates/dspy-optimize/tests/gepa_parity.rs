@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use dspy_core::adapters::AdapterKind;
 use dspy_core::evaluate::feedback_fn;
-use dspy_core::example::Example;
 use dspy_core::lm::SharedLm;
 use dspy_core::module::Module;
 use dspy_core::predict::Predict;
@@ -19,25 +18,10 @@ use serde_json::Value;
 
 use dspy_testkit::keyword_world::{score, task_reply, two_step, Reflection};
 
-fn fixture(name: &str) -> Value {
-    let path = format!(
-        "{}/tests/fixtures/gepa/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
-}
+mod support;
 
-fn examples(rows: &Value) -> Vec<Example> {
-    rows.as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            Example::new()
-                .with("question", r["question"].as_str().unwrap())
-                .with("answer", r["answer"].as_str().unwrap())
-                .with_inputs(["question"])
-        })
-        .collect()
+fn fixture(name: &str) -> Value {
+    support::recorded::fixture("gepa", name)
 }
 
 fn outcome_name(outcome: IterationOutcome, merge: bool) -> &'static str {
@@ -73,8 +57,8 @@ async fn replay<P: Module + Clone>(name: &str, student: P) {
     if config["component_selector"] == "all" {
         gepa.component_selection = ComponentSelection::All;
     }
-    let trainset = examples(&case["trainset"]);
-    let valset = examples(&case["valset"]);
+    let trainset = support::recorded::qa_rows(&case["trainset"]);
+    let valset = support::recorded::qa_rows(&case["valset"]);
     let task_lm: SharedLm = task.clone();
     let result = settings::with_lm(task_lm, async {
         settings::with_adapter(AdapterKind::Chat, async {

@@ -18,12 +18,10 @@ use dspy_testkit::keyword_world::{kind, two_step};
 use dspy_testkit::{chat_completion, field_value, output_fields, Oracle, ScriptedLm};
 use serde_json::Value;
 
+mod support;
+
 fn fixture(name: &str) -> Value {
-    let path = format!(
-        "{}/tests/fixtures/simba/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+    support::recorded::fixture("simba", name)
 }
 
 fn keyword_of(kind: &str) -> Option<&'static str> {
@@ -226,19 +224,6 @@ impl Metric for Boxed {
     }
 }
 
-fn examples(rows: &Value) -> Vec<Example> {
-    rows.as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            Example::new()
-                .with("question", r["question"].as_str().unwrap())
-                .with("answer", r["answer"].as_str().unwrap())
-                .with_inputs(["question"])
-        })
-        .collect()
-}
-
 fn usizes(v: &Value) -> Vec<usize> {
     v.as_array()
         .unwrap()
@@ -280,7 +265,7 @@ async fn replay<P: Module + Clone>(name: &str, student: P) {
         simba.teacher_lm = Some(task.clone() as SharedLm);
     }
     simba.program_code = Some(case["program_code"].as_str().unwrap().to_string());
-    let trainset = examples(&case["trainset"]);
+    let trainset = support::recorded::qa_rows(&case["trainset"]);
     let task_lm: SharedLm = task.clone();
     let result = settings::with_lm(task_lm, async {
         settings::with_adapter(AdapterKind::Chat, simba.run(&student, &trainset)).await

@@ -18,8 +18,15 @@ pub fn fixture(folder: &str, name: &str) -> Value {
 
 /// A data set of `{"question", "answer"}` rows as examples with input `question`.
 pub fn qa_examples(json: &str) -> Vec<Example> {
-    let rows: Vec<Value> = serde_json::from_str(json).expect("data set is JSON");
-    rows.iter()
+    qa_rows(&serde_json::from_str(json).expect("data set is JSON"))
+}
+
+/// A JSON array of `{"question", "answer"}` rows (as fixtures hold them) as examples with
+/// input `question`.
+pub fn qa_rows(rows: &Value) -> Vec<Example> {
+    rows.as_array()
+        .expect("rows are an array")
+        .iter()
         .map(|r| {
             Example::new()
                 .with("question", r["question"].clone())
