@@ -1,13 +1,14 @@
 //! Speed of the embedded model: load time, prompt and generated tokens/s, peak memory.
 //!
 //! `cargo run --release -p dspy-local --example bench_local -- [MODEL.gguf] [--threads 1,2]
-//! [--pp 512] [--tg 128] [--reps 3]`
+//! [--pp 512] [--tg 128] [--reps 3] [--batch 4]`
 //!
 //! Each thread count runs in a child process (rayon's global pool is sized once per process).
 //! `DSPY_LOCAL_ISA=avx2` (or `portable`) measures a lesser kernel on the same machine.
 //! Prompt processing ("pp") runs `--pp` tokens through an empty cache; generation ("tg") runs
-//! `--tg` single-token steps after them, picking the argmax each step. Peak memory is the child's
-//! VmHWM. Compare with llama.cpp on the same file: `scripts/bench_llama_cpp.py`.
+//! `--tg` single-token steps after them, picking the argmax each step. With `--batch B`
+//! (B > 1) it also generates for B such sequences at once, one batched forward pass per step
+//! (`tg128x4`: all B sequences' tokens per second). Peak memory is the child's VmHWM. Compare with llama.cpp on the same file: `scripts/bench_llama_cpp.py`.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -22,6 +23,7 @@ struct Args {
     pp: usize,
     tg: usize,
     reps: usize,
+    batch: usize,
     child: bool,
 }
 
@@ -32,6 +34,7 @@ fn parse() -> Result<Args, String> {
         pp: 512,
         tg: 128,
         reps: 3,
+        batch: 1,
         child: false,
     };
     let mut it = std::env::args().skip(1);
@@ -53,6 +56,7 @@ fn parse() -> Result<Args, String> {
             "--pp" => args.pp = num("--pp")?,
             "--tg" => args.tg = num("--tg")?,
             "--reps" => args.reps = num("--reps")?,
+            "--batch" => args.batch = num("--batch")?,
             "--child" => args.child = true,
             m => args.model = PathBuf::from(m),
         }
@@ -121,14 +125,55 @@ fn child(args: &Args) -> Result<(), String> {
         pp_best = pp_best.max(pp);
         tg_best = tg_best.max(tg);
     }
+    let batched = if args.batch > 1 {
+        let tok_s = batched_tg(args, model, &prompt)?;
+        format!("  tg{}x{}={tok_s:.1} tok/s", args.tg, args.batch)
+    } else {
+        String::new()
+    };
     println!(
-        "dspy-local  isa={:?}  threads={threads}  load={load:.3}s  pp{}={pp_best:.1} tok/s  tg{}={tg_best:.1} tok/s  peak_rss={:.1} MiB",
+        "dspy-local  isa={:?}  threads={threads}  load={load:.3}s  pp{}={pp_best:.1} tok/s  tg{}={tg_best:.1} tok/s{batched}  peak_rss={:.1} MiB",
         dspy_local::model::Isa::detect(),
         args.pp,
         args.tg,
         vm_hwm_kib() as f64 / 1024.0
     );
     Ok(())
+}
+
+/// Tokens per second of `--batch` sequences generated at once, each after the same prompt:
+/// the best of `--reps` runs of `--tg` batched steps.
+fn batched_tg(
+    args: &Args,
+    model: &dspy_local::model::Llama,
+    prompt: &[u32],
+) -> Result<f64, String> {
+    let err = |e: dspy_local::LocalError| e.to_string();
+    let mut caches = (0..args.batch)
+        .map(|_| model.new_cache(args.pp + args.tg + 8))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(err)?;
+    let mut best = 0f64;
+    for _ in 0..args.reps.max(1) {
+        let mut next = Vec::new();
+        for cache in &mut caches {
+            cache.truncate(0);
+            next.push(argmax(&model.forward(prompt, cache).map_err(err)?));
+        }
+        let t = Instant::now();
+        for _ in 0..args.tg {
+            let feeds: Vec<[u32; 1]> = next.iter().map(|&id| [id]).collect();
+            let mut batch: Vec<(&[u32], &mut dspy_local::model::KvCache)> = feeds
+                .iter()
+                .map(|f| f.as_slice())
+                .zip(caches.iter_mut())
+                .collect();
+            let logits = model.forward_batch(&mut batch).map_err(err)?;
+            next = logits.iter().map(|l| argmax(l)).collect();
+        }
+        best = best.max((args.tg * args.batch) as f64 / t.elapsed().as_secs_f64());
+    }
+    Ok(best)
 }
 
 fn main() {
@@ -161,6 +206,7 @@ fn main() {
             .arg(&args.model)
             .args(["--pp", &args.pp.to_string(), "--tg", &args.tg.to_string()])
             .args(["--reps", &args.reps.to_string(), "--child"])
+            .args(["--batch", &args.batch.to_string()])
             .env("CANDLE_NUM_THREADS", n.to_string())
             .env("RAYON_NUM_THREADS", n.to_string())
             .status();

@@ -102,8 +102,9 @@ pub(crate) enum Step {
 
 /// Where a completion is in its [`ChatFormat`].
 #[derive(Debug)]
-pub(crate) struct FormatState<'f> {
-    format: &'f ChatFormat,
+pub(crate) struct FormatState {
+    /// A copy of the format (a few field names), so that a state can outlive the request.
+    format: ChatFormat,
     field: usize,
     /// Byte offset where the current field's value starts.
     value_start: usize,
@@ -111,11 +112,11 @@ pub(crate) struct FormatState<'f> {
     scan_from: usize,
 }
 
-impl<'f> FormatState<'f> {
+impl FormatState {
     /// A completion whose text so far is the first field's header (`value_start` bytes).
-    pub(crate) fn new(format: &'f ChatFormat, value_start: usize) -> FormatState<'f> {
+    pub(crate) fn new(format: &ChatFormat, value_start: usize) -> FormatState {
         FormatState {
-            format,
+            format: format.clone(),
             field: 0,
             value_start,
             scan_from: value_start,
@@ -353,7 +354,7 @@ mod tests {
     }
 
     /// Appends `piece` and runs the guard on it.
-    fn push(state: &mut FormatState<'_>, text: &mut Vec<u8>, piece: &str) -> Step {
+    fn push(state: &mut FormatState, text: &mut Vec<u8>, piece: &str) -> Step {
         text.extend_from_slice(piece.as_bytes());
         state.after_token(text)
     }

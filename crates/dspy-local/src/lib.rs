@@ -10,7 +10,8 @@
 //! - [`sampler`]: greedy or seeded temperature / top-k / top-p sampling.
 //! - [`engine`]: prompts to completions: prefix KV reuse, stop sequences, `max_tokens`, `n`.
 //! - [`guard`]: optional constrained decoding that keeps completions in DSPy's chat format.
-//! - [`LocalLm`]: the LM, with one inference thread behind a bounded FIFO queue.
+//! - [`LocalLm`]: the LM, with one inference thread behind a bounded FIFO queue; concurrent
+//!   calls are generated together, one batched forward pass per token.
 //!
 //! Get the default model with `bash scripts/fetch-model.sh`, then:
 //!

@@ -1,7 +1,9 @@
 //! The inference thread and its queue.
 //!
-//! Policy: one worker thread owns the model and serves requests one at a time in arrival order
-//! (FIFO). The queue is bounded; a request that finds it full fails at once with
+//! Policy: one worker thread owns the model and takes requests in arrival order (FIFO). Jobs
+//! run one at a time; items (generation requests) go to a `serve` function in batches: it asks
+//! for the next queued item whenever it has room, so items that arrive while a batch runs join
+//! it, up to a job, which waits until the batch is through. The queue is bounded; a request that finds it full fails at once with
 //! [`LocalError::QueueFull`] (a retryable rate-limit error to DSPy) instead of blocking the
 //! caller's async runtime. Callers await a oneshot reply, so any number of tasks can wait without
 //! holding a runtime thread. A request whose caller has gone away is skipped. A panic inside
@@ -117,16 +119,24 @@ fn oneshot<T>() -> (Reply<T>, Waiting<T>) {
     )
 }
 
-type Job<S> = Box<dyn FnOnce(&mut S) + Send>;
+/// What the queue holds: a job to run alone, or an item for the `serve` function.
+enum Job<S, B> {
+    Run(Box<dyn FnOnce(&mut S) + Send>),
+    Item(B),
+}
 
-/// A thread that owns a state `S` and runs jobs on it in FIFO order.
-pub(crate) struct Worker<S> {
-    sender: Option<SyncSender<Job<S>>>,
+/// Serves items: takes the next with the function given, until it says there are no more.
+pub(crate) type Serve<S, B> = fn(&mut S, &mut dyn FnMut() -> Option<B>);
+
+/// A thread that owns a state `S`, runs jobs on it and serves items `B` in batches, in FIFO
+/// order.
+pub(crate) struct Worker<S, B = ()> {
+    sender: Option<SyncSender<Job<S, B>>>,
     handle: Option<JoinHandle<()>>,
     capacity: usize,
 }
 
-impl<S> std::fmt::Debug for Worker<S> {
+impl<S, B> std::fmt::Debug for Worker<S, B> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Worker")
             .field("capacity", &self.capacity)
@@ -134,16 +144,18 @@ impl<S> std::fmt::Debug for Worker<S> {
     }
 }
 
-impl<S: Send + 'static> Worker<S> {
+impl<S: Send + 'static, B: Send + 'static> Worker<S, B> {
     /// Starts the thread; `init` builds the state on it (so loading happens off the caller's
-    /// thread too) and its error is returned here.
+    /// thread too) and its error is returned here. `serve` handles items; `on_panic` mends the
+    /// state after a job or `serve` panicked.
     pub(crate) fn start(
         name: &str,
         capacity: usize,
         init: impl FnOnce() -> Result<S, LocalError> + Send + 'static,
         on_panic: fn(&mut S),
-    ) -> Result<Worker<S>, LocalError> {
-        let (sender, receiver) = sync_channel::<Job<S>>(capacity.max(1));
+        serve: Serve<S, B>,
+    ) -> Result<Worker<S, B>, LocalError> {
+        let (sender, receiver) = sync_channel::<Job<S, B>>(capacity.max(1));
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<(), LocalError>>();
         let handle = std::thread::Builder::new()
             .name(name.to_string())
@@ -164,8 +176,40 @@ impl<S: Send + 'static> Worker<S> {
                         return;
                     }
                 };
-                while let Ok(job) = receiver.recv() {
-                    if catch_unwind(AssertUnwindSafe(|| job(&mut state))).is_err() {
+                // A job taken off the queue while a batch was being served runs next.
+                let mut held: Option<Job<S, B>> = None;
+                loop {
+                    let job = match held.take() {
+                        Some(job) => job,
+                        None => match receiver.recv() {
+                            Ok(job) => job,
+                            Err(_) => break,
+                        },
+                    };
+                    let ok = match job {
+                        Job::Run(f) => catch_unwind(AssertUnwindSafe(|| f(&mut state))).is_ok(),
+                        Job::Item(first) => {
+                            let mut first = Some(first);
+                            let mut next = || {
+                                if first.is_some() {
+                                    return first.take();
+                                }
+                                if held.is_some() {
+                                    return None;
+                                }
+                                match receiver.try_recv() {
+                                    Ok(Job::Item(item)) => Some(item),
+                                    Ok(job) => {
+                                        held = Some(job);
+                                        None
+                                    }
+                                    Err(_) => None,
+                                }
+                            };
+                            catch_unwind(AssertUnwindSafe(|| serve(&mut state, &mut next))).is_ok()
+                        }
+                    };
+                    if !ok {
                         on_panic(&mut state);
                     }
                 }
@@ -196,17 +240,33 @@ impl<S: Send + 'static> Worker<S> {
         f: impl FnOnce(&mut S) -> Result<T, LocalError> + Send + 'static,
     ) -> Result<Waiting<Result<T, LocalError>>, LocalError> {
         let (reply, waiting) = oneshot();
-        let job: Job<S> = Box::new(move |state: &mut S| {
+        let job = Job::Run(Box::new(move |state: &mut S| {
             if reply.is_abandoned() {
                 return;
             }
             // A panic in `f` drops `reply` unsent, which tells the caller the worker failed.
             let out = f(state);
             reply.send(out);
-        });
+        }));
+        self.send(job)?;
+        Ok(waiting)
+    }
+
+    /// Queues the item `make` builds around its reply slot and returns a future of the reply.
+    /// Fails at once when the queue is full.
+    pub(crate) fn submit_item<T>(
+        &self,
+        make: impl FnOnce(Reply<T>) -> B,
+    ) -> Result<Waiting<T>, LocalError> {
+        let (reply, waiting) = oneshot();
+        self.send(Job::Item(make(reply)))?;
+        Ok(waiting)
+    }
+
+    fn send(&self, job: Job<S, B>) -> Result<(), LocalError> {
         let sender = self.sender.as_ref().ok_or(LocalError::WorkerGone)?;
         match sender.try_send(job) {
-            Ok(()) => Ok(waiting),
+            Ok(()) => Ok(()),
             Err(TrySendError::Full(_)) => Err(LocalError::QueueFull {
                 capacity: self.capacity,
             }),
@@ -220,7 +280,7 @@ impl<S: Send + 'static> Worker<S> {
     }
 }
 
-impl<S> Drop for Worker<S> {
+impl<S, B> Drop for Worker<S, B> {
     fn drop(&mut self) {
         // Closing the channel ends the thread after the jobs already queued.
         self.sender.take();
@@ -233,6 +293,26 @@ impl<S> Drop for Worker<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn no_items<S>(_: &mut S, _: &mut dyn FnMut() -> Option<()>) {}
+
+    /// Serves `(value, reply)` items by pushing each batch's values as one entry of the state.
+    type Item = (u32, Reply<Result<usize, LocalError>>);
+    fn batches(state: &mut Vec<Vec<u32>>, next: &mut dyn FnMut() -> Option<Item>) {
+        let mut batch = Vec::new();
+        let mut replies = Vec::new();
+        while let Some((v, reply)) = next() {
+            if v == 666 {
+                panic!("bad item");
+            }
+            batch.push(v);
+            replies.push(reply);
+        }
+        state.push(batch);
+        for r in replies {
+            r.send(Ok(state.len()));
+        }
+    }
 
     fn block_on<F: Future>(f: F) -> F::Output {
         struct ThreadWaker(std::thread::Thread);
@@ -254,7 +334,7 @@ mod tests {
 
     #[test]
     fn runs_jobs_in_order_and_reports_init_errors() {
-        let w = Worker::start("t", 4, || Ok(Vec::<u32>::new()), |_| {}).expect("starts");
+        let w = Worker::start("t", 4, || Ok(Vec::<u32>::new()), |_| {}, no_items).expect("starts");
         let a = w.submit(|s| {
             s.push(1);
             Ok(s.clone())
@@ -271,13 +351,13 @@ mod tests {
             block_on(b.expect("queued")).expect("ok").expect("ok"),
             vec![1, 2]
         );
-        let e = Worker::<()>::start("t", 1, || Err(LocalError::WorkerGone), |_| {});
+        let e = Worker::<()>::start("t", 1, || Err(LocalError::WorkerGone), |_| {}, no_items);
         assert!(matches!(e, Err(LocalError::WorkerGone)));
     }
 
     #[test]
     fn a_panicking_job_fails_only_its_caller() {
-        let w = Worker::start("t", 4, || Ok(0u32), |s| *s = 99).expect("starts");
+        let w = Worker::start("t", 4, || Ok(0u32), |s| *s = 99, no_items).expect("starts");
         let bad = w.submit::<u32>(|_| panic!("boom")).expect("queued");
         assert!(matches!(block_on(bad), Err(LocalError::WorkerGone)));
         let good = w.submit(|s| Ok(*s)).expect("queued");
@@ -286,8 +366,9 @@ mod tests {
 
     #[test]
     fn thirty_two_concurrent_callers_are_all_answered_in_order() {
-        let w =
-            Arc::new(Worker::start("t", 64, || Ok(Vec::<usize>::new()), |_| {}).expect("starts"));
+        let w = Arc::new(
+            Worker::start("t", 64, || Ok(Vec::<usize>::new()), |_| {}, no_items).expect("starts"),
+        );
         let callers: Vec<_> = (0..32)
             .map(|i| {
                 let w = w.clone();
@@ -314,7 +395,7 @@ mod tests {
     #[test]
     fn a_full_queue_says_so() {
         let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
-        let w = Worker::start("t", 1, move || Ok(go_rx), |_| {}).expect("starts");
+        let w = Worker::start("t", 1, move || Ok(go_rx), |_| {}, no_items).expect("starts");
         // The first job blocks the worker; the second fills the queue; the third is refused.
         let first = w
             .submit(|rx: &mut std::sync::mpsc::Receiver<()>| {
@@ -337,5 +418,68 @@ mod tests {
         for f in queued {
             block_on(f).expect("answered").expect("ok");
         }
+    }
+
+    #[test]
+    fn queued_items_are_served_together_and_a_job_between_waits_its_turn() {
+        let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+        let w =
+            Worker::start("t", 16, || Ok(Vec::<Vec<u32>>::new()), |_| {}, batches).expect("starts");
+        // Hold the worker in a job while the queue fills: items 1, 2, a job, item 3.
+        let gate = w
+            .submit(move |_: &mut Vec<Vec<u32>>| {
+                let _ = go_rx.recv();
+                Ok(0)
+            })
+            .expect("queued");
+        let one = w.submit_item(|r| (1, r)).expect("queued");
+        let two = w.submit_item(|r| (2, r)).expect("queued");
+        let job = w
+            .submit(|s: &mut Vec<Vec<u32>>| Ok(s.len()))
+            .expect("queued");
+        let three = w.submit_item(|r| (3, r)).expect("queued");
+        go_tx.send(()).expect("worker alive");
+        block_on(gate).expect("answered").expect("ok");
+        assert_eq!(block_on(one).expect("answered").expect("ok"), 1);
+        assert_eq!(block_on(two).expect("answered").expect("ok"), 1);
+        // The job ran after the first batch, before item 3.
+        assert_eq!(block_on(job).expect("answered").expect("ok"), 1);
+        assert_eq!(block_on(three).expect("answered").expect("ok"), 2);
+        let state = w
+            .submit(|s: &mut Vec<Vec<u32>>| Ok(s.clone()))
+            .expect("queued");
+        assert_eq!(
+            block_on(state).expect("answered").expect("ok"),
+            vec![vec![1, 2], vec![3]]
+        );
+    }
+
+    #[test]
+    fn a_panicking_batch_fails_its_callers_and_the_worker_goes_on() {
+        let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+        let w = Worker::start(
+            "t",
+            16,
+            || Ok(Vec::<Vec<u32>>::new()),
+            |s| s.clear(),
+            batches,
+        )
+        .expect("starts");
+        let gate = w
+            .submit(move |s: &mut Vec<Vec<u32>>| {
+                s.push(vec![0]);
+                let _ = go_rx.recv();
+                Ok(0)
+            })
+            .expect("queued");
+        let fine = w.submit_item(|r| (1, r)).expect("queued");
+        let bad = w.submit_item(|r| (666, r)).expect("queued");
+        go_tx.send(()).expect("worker alive");
+        block_on(gate).expect("answered").expect("ok");
+        assert!(matches!(block_on(fine), Err(LocalError::WorkerGone)));
+        assert!(matches!(block_on(bad), Err(LocalError::WorkerGone)));
+        // `on_panic` cleared the state; the next item is served.
+        let after = w.submit_item(|r| (5, r)).expect("queued");
+        assert_eq!(block_on(after).expect("answered").expect("ok"), 1);
     }
 }

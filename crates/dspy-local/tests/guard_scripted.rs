@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use candle_core::quantized::gguf_file::{self, Value};
 use candle_core::quantized::{GgmlDType, QTensor};
 use candle_core::{Device, Tensor};
-use dspy_local::engine::{Engine, Finish, GenerateParams};
+use dspy_local::engine::{Engine, Finish, GenerateParams, Prompt};
 use dspy_local::guard::{ChatFormat, JsonKind, OutputField};
 
 /// Vocabulary size (and hidden size: the embedding is the identity).
@@ -465,4 +465,88 @@ fn a_json_value_is_valid_json_of_its_kind() {
         .expect("the value");
     let parsed: serde_json::Value = serde_json::from_str(value).expect("valid JSON");
     assert_eq!(parsed["country"], "France");
+}
+
+/// The inline-header script with a sampled branch: after `Because` the model may also end its
+/// turn, so seeded sampling has a choice to make.
+fn branching() -> Script {
+    let words = vec!["Because", " [[", " ##"];
+    let next = vec![
+        (Tok::Byte(b'\n'), vec![Tok::Word("Because")]),
+        (Tok::Word("Because"), vec![Tok::Word(" [["), Tok::Eos]),
+        (Tok::Word(" [["), vec![Tok::Word(" ##")]),
+        (Tok::Word(" ##"), vec![Tok::Eos]),
+    ];
+    Script { words, next }
+}
+
+#[test]
+fn a_batch_gives_every_request_what_it_gets_alone() {
+    let two = [("reasoning", true), ("answer", true)];
+    // Hot enough that the scripted logits (about 22 and 11 against 0) leave a choice.
+    let mut sampled = guarded(&two, 40);
+    sampled.n = 3;
+    sampled.sampling.temperature = 3.0;
+    sampled.sampling.seed = 9;
+    let mut stopped = unguarded("reasoning", 64);
+    stopped.stop = vec![" ##".into()];
+    let long = Prompt::Tokens(vec![b'?' as u32; 600]);
+    let prompt = Prompt::Tokens(PROMPT.to_vec());
+    // Rewrites (two fields), a budget cut, sampling with n = 3, a stop sequence, a prompt
+    // past the context (an error of its own), and an empty prompt.
+    let requests = vec![
+        (prompt.clone(), guarded(&two, 64)),
+        (prompt.clone(), guarded(&two, 30)),
+        (prompt.clone(), sampled),
+        (long, guarded(&two, 64)),
+        (prompt.clone(), stopped),
+        (Prompt::Tokens(Vec::new()), GenerateParams::default()),
+        (prompt, unguarded("reasoning", 64)),
+    ];
+    let mut engine = branching().engine("batch");
+    let alone: Vec<_> = requests
+        .iter()
+        .map(|(prompt, params)| match prompt {
+            Prompt::Tokens(t) => engine.generate_tokens(t, params),
+            Prompt::Messages(_) => unreachable!(),
+        })
+        .collect();
+    engine.reset_cache();
+    engine.set_batch_size(3);
+    let together = engine.generate_batch(requests);
+    assert_eq!(together.len(), alone.len());
+    let mut peak = 0;
+    for (i, (a, t)) in alone.iter().zip(&together).enumerate() {
+        match (a, t) {
+            (Ok(a), Ok(t)) => {
+                assert_eq!(a.completions, t.completions, "request {i}");
+                assert_eq!(a.stats.prompt_tokens, t.stats.prompt_tokens);
+                assert_eq!(a.stats.sampled_tokens, t.stats.sampled_tokens);
+                assert_eq!(a.stats.batch_peak, 1);
+                peak = peak.max(t.stats.batch_peak);
+            }
+            (Err(a), Err(t)) => assert_eq!(a.to_string(), t.to_string(), "request {i}"),
+            _ => panic!("request {i}: alone {a:?}, batched {t:?}"),
+        }
+    }
+    assert_eq!(peak, 3, "three sequences shared forward passes");
+    // The requests exercised what they were meant to (so the comparison means something).
+    let texts = |i: usize| -> Vec<String> {
+        alone[i]
+            .as_ref()
+            .unwrap()
+            .completions
+            .iter()
+            .map(|c| c.text.clone())
+            .collect()
+    };
+    assert!(texts(0)[0].contains("[[ ## answer ## ]]"), "{:?}", texts(0));
+    assert_eq!(
+        alone[1].as_ref().unwrap().completions[0].finish,
+        Finish::Length
+    );
+    let sampled = texts(2);
+    assert!(sampled.iter().any(|t| t != &sampled[0]), "{sampled:?}");
+    assert!(alone[3].is_err() && alone[5].is_err());
+    assert_eq!(texts(4)[0], "[[ ## reasoning ## ]]\nBecause [[");
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use dspy_core::adapters::Message;
 use dspy_core::lm::{FinishReason, LanguageModel, LmError, LmRequest};
-use dspy_local::engine::{Engine, GenerateParams};
+use dspy_local::engine::{Engine, GenerateParams, Prompt};
 use dspy_local::sampler::SamplingParams;
 use dspy_local::{LocalLm, LocalLmOptions};
 use support::{model_or_skip, rt};
@@ -358,4 +358,100 @@ fn constrained_json_values_parse_on_the_real_model() {
             ),
         }
     }
+}
+
+/// Requests of several kinds: greedy, constrained to DSPy's chat format, with a stop sequence,
+/// sampled with `n = 2`.
+fn mixed_requests() -> Vec<LmRequest> {
+    let mut chat = LmRequest::new(vec![
+        Message::system(
+            "Your input fields are:\n1. `question` (str):\nYour output fields are:\n1. `answer` (str):",
+        ),
+        Message::user(
+            "[[ ## question ## ]]\nWhat is the capital of Italy?\n\nRespond with the corresponding \
+             output fields, starting with the field `[[ ## answer ## ]]`, and then ending with \
+             the marker for `[[ ## completed ## ]]`.",
+        ),
+    ])
+    .max_tokens(32);
+    chat.extra.insert(
+        "constrain_chat_format".into(),
+        serde_json::Value::Bool(true),
+    );
+    vec![
+        ask("What is the capital of France?").max_tokens(20),
+        chat,
+        ask("Count from one to ten.")
+            .max_tokens(24)
+            .stop(vec![", five".into()]),
+        ask("Write a word.")
+            .temperature(1.0)
+            .seed(3)
+            .n(2)
+            .max_tokens(10),
+        ask("Who wrote Hamlet? Answer in one long sentence.").max_tokens(40),
+    ]
+}
+
+#[test]
+fn concurrent_calls_get_what_each_gets_alone() {
+    let Some(lm) = lm() else { return };
+    assert!(lm.options().batch_size > 1, "the default batches");
+    let rt = rt();
+    let alone: Vec<_> = mixed_requests()
+        .into_iter()
+        .map(|r| rt.block_on(lm.call(r)).expect("answers").choices)
+        .collect();
+    let calls = mixed_requests()
+        .into_iter()
+        .map(|r| async move { lm.call(r).await });
+    let together: Vec<_> = rt
+        .block_on(futures_join_all(calls.collect()))
+        .into_iter()
+        .map(|r| r.expect("answers").choices)
+        .collect();
+    assert_eq!(alone, together);
+    assert_eq!(alone[3].len(), 2);
+}
+
+#[test]
+fn a_batch_of_prompts_runs_side_by_side_with_the_same_answers() {
+    let Some(lm) = lm() else { return };
+    let params = GenerateParams {
+        max_tokens: 16,
+        ..GenerateParams::default()
+    };
+    let prompts: Vec<Vec<Message>> = [
+        "Name a fruit.",
+        "Name a planet.",
+        "Name a river.",
+        "Name a tree.",
+        "Name a bird.",
+    ]
+    .iter()
+    .map(|q| vec![Message::user(*q)])
+    .collect();
+    let (alone, together) = rt()
+        .block_on(lm.with_engine(move |e: &mut Engine| {
+            let alone: Vec<_> = prompts
+                .iter()
+                .map(|m| e.generate(m, &params))
+                .collect::<Result<_, _>>()?;
+            let batch = prompts
+                .into_iter()
+                .map(|m| (Prompt::Messages(m), params.clone()))
+                .collect();
+            let together: Vec<_> = e
+                .generate_batch(batch)
+                .into_iter()
+                .collect::<Result<_, _>>()?;
+            Ok((alone, together))
+        }))
+        .expect("generates");
+    for (a, t) in alone.iter().zip(&together) {
+        assert_eq!(a.completions, t.completions);
+        assert_eq!(a.stats.batch_peak, 1);
+    }
+    // Four at once (the LM's batch size), the fifth joining as soon as one ended.
+    assert_eq!(together.iter().map(|g| g.stats.batch_peak).max(), Some(4));
 }

@@ -12,7 +12,8 @@
 //! projection, rotary embeddings, the new keys and values into the cache, causal attention
 //! per key/value head (`ops::attend`), the output projection, RMS norm, SiLU-gated
 //! feed-forward; the last token's logits at the end. Matrix products and attention are split
-//! over the rayon pool's threads.
+//! over the rayon pool's threads. [`Llama::forward_batch`] runs several sequences, each with
+//! its own cache, through the same products.
 
 use std::sync::Arc;
 
@@ -417,8 +418,43 @@ impl Llama {
     /// Runs `tokens` after the cache's tokens, appends them to the cache, and returns the logits
     /// of the last one.
     pub fn forward(&self, tokens: &[u32], cache: &mut KvCache) -> Result<Vec<f32>, LocalError> {
-        let pos = cache.tokens.len();
-        let t = tokens.len();
+        let mut logits = self.forward_batch(&mut [(tokens, cache)])?;
+        Ok(logits.pop().unwrap_or_default())
+    }
+
+    /// Runs several sequences at once, each `(tokens, cache)` as [`Llama::forward`] would, and
+    /// returns the logits after each one's last token, in order.
+    ///
+    /// The matrix products read the weights once for all the sequences' tokens, so that
+    /// generating for four requests costs little more than for one; each token's arithmetic is
+    /// the same as alone, so every sequence gets exactly the logits [`Llama::forward`] gives.
+    /// The caches must be distinct (the borrow checker sees to it).
+    pub fn forward_batch(
+        &self,
+        batch: &mut [(&[u32], &mut KvCache)],
+    ) -> Result<Vec<Vec<f32>>, LocalError> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        for (tokens, cache) in batch.iter() {
+            self.check(tokens, cache)?;
+        }
+        let logits = if rayon::current_num_threads() > 1 {
+            // One hand-over to the pool per call; the products inside split on its threads.
+            rayon::scope(|_| self.run(batch))
+        } else {
+            self.run(batch)
+        };
+        for (tokens, cache) in batch.iter_mut() {
+            cache.tokens.extend_from_slice(tokens);
+        }
+        Ok(logits)
+    }
+
+    /// Refuses what [`Llama::run`] cannot run: no tokens, a cache of another model, no room,
+    /// ids past the vocabulary.
+    pub(crate) fn check(&self, tokens: &[u32], cache: &KvCache) -> Result<(), LocalError> {
+        let (pos, t) = (cache.tokens.len(), tokens.len());
         if t == 0 {
             return Err(LocalError::Compute {
                 message: "forward called with no tokens".into(),
@@ -447,29 +483,38 @@ impl Llama {
                 message: format!("token id {bad} is outside the vocabulary"),
             });
         }
-        let logits = if rayon::current_num_threads() > 1 {
-            // One hand-over to the pool per call; the products inside split on its threads.
-            rayon::scope(|_| self.run(tokens, cache))
-        } else {
-            self.run(tokens, cache)
-        };
-        cache.tokens.extend_from_slice(tokens);
-        Ok(logits)
+        Ok(())
     }
 
-    fn run(&self, tokens: &[u32], cache: &mut KvCache) -> Vec<f32> {
+    fn run(&self, batch: &mut [(&[u32], &mut KvCache)]) -> Vec<Vec<f32>> {
         let c = &self.config;
-        let (pos, t, isa) = (cache.tokens.len(), tokens.len(), self.isa);
+        let isa = self.isa;
         let (d, hd, ff) = (c.n_embd, c.head_dim, c.n_ff);
         let (q_w, kv_w) = (c.n_head * hd, c.n_kv_head * hd);
         let qkv_w = q_w + 2 * kv_w;
         let group = c.n_head / c.n_kv_head;
         let (eps, half) = (c.rms_eps as f32, hd / 2);
-        let cap = cache.capacity.next_multiple_of(ops::KEYS);
         let scale = 1.0 / (hd as f32).sqrt();
+        // Every token of every sequence is one row: (sequence, position).
+        let rows: Vec<(usize, usize)> = batch
+            .iter()
+            .enumerate()
+            .flat_map(|(s, (tokens, cache))| {
+                let pos = cache.tokens.len();
+                (pos..pos + tokens.len()).map(move |p| (s, p))
+            })
+            .collect();
+        let t = rows.len();
         let mut x = vec![0f32; t * d];
-        for (row, &id) in x.chunks_exact_mut(d).zip(tokens) {
+        let ids = batch.iter().flat_map(|(tokens, _)| tokens.iter());
+        for (row, &id) in x.chunks_exact_mut(d).zip(ids) {
             self.embed.row_f32(id as usize, row);
+        }
+        // Each row's rotary angles.
+        let (mut cos, mut sin) = (Vec::with_capacity(t * half), Vec::with_capacity(t * half));
+        for &(_, p) in &rows {
+            cos.extend_from_slice(&self.cos[p * half..(p + 1) * half]);
+            sin.extend_from_slice(&self.sin[p * half..(p + 1) * half]);
         }
         let mut h = vec![0f32; t * d];
         let mut qkv = vec![0f32; t * qkv_w];
@@ -478,8 +523,6 @@ impl Llama {
         let mut gu = vec![0f32; t * 2 * ff];
         let mut act = vec![0f32; t * ff];
         let mut acts = QActs::default();
-        let cos = &self.cos[pos * half..(pos + t) * half];
-        let sin = &self.sin[pos * half..(pos + t) * half];
         for (li, layer) in self.layers.iter().enumerate() {
             by_rows(&mut h, d, |r, h| {
                 ops::rms_norm(&x[r * d..], &layer.attn_norm, eps, h)
@@ -490,9 +533,10 @@ impl Llama {
                 let (cos, sin) = (&cos[r * half..], &sin[r * half..]);
                 ops::rope(qkv, qkv_w, q_w + kv_w, hd, cos, sin)
             });
-            let (kc, vc) = (&mut cache.k[li], &mut cache.v[li]);
-            for (i, row) in qkv.chunks_exact(qkv_w).enumerate() {
-                let p = pos + i;
+            for (row, &(s, p)) in qkv.chunks_exact(qkv_w).zip(&rows) {
+                let cache = &mut *batch[s].1;
+                let cap = cache.capacity.next_multiple_of(ops::KEYS);
+                let (kc, vc) = (&mut cache.k[li], &mut cache.v[li]);
                 let (k, v) = row[q_w..].split_at(kv_w);
                 for (g, (k, v)) in k.chunks_exact(hd).zip(v.chunks_exact(hd)).enumerate() {
                     for (dd, &kval) in k.iter().enumerate() {
@@ -504,19 +548,23 @@ impl Llama {
                     }
                 }
             }
-            let kv = KvView {
-                k: &cache.k[li],
-                v: &cache.v[li],
-                capacity: cap,
-                head_dim: hd,
-            };
+            let views: Vec<KvView> = batch
+                .iter()
+                .map(|(_, cache)| KvView {
+                    k: &cache.k[li],
+                    v: &cache.v[li],
+                    capacity: cache.capacity.next_multiple_of(ops::KEYS),
+                    head_dim: hd,
+                })
+                .collect();
             // One piece per (token, key/value head): that head's group of query heads.
             for_each_chunk(&mut att, group * hd, |item, out, scratch| {
                 let (i, g) = (item / c.n_kv_head, item % c.n_kv_head);
-                let len = pos + i + 1;
+                let (s, p) = rows[i];
+                let len = p + 1;
                 scratch.resize(ops::attend_scratch(group, len, hd), 0.0);
                 let q = &qkv[i * qkv_w + g * group * hd..i * qkv_w + (g + 1) * group * hd];
-                ops::attend(q, kv, g, len, scale, scratch, out);
+                ops::attend(q, views[s], g, len, scale, scratch, out);
             });
             acts.quantize(&att, t, d, isa);
             matmul(&layer.wo, &acts, &mut proj);
@@ -533,11 +581,19 @@ impl Llama {
             matmul(&layer.down, &acts, &mut proj);
             by_rows(&mut x, d, |r, x| add(x, &proj[r * d..]));
         }
-        ops::rms_norm(&x[(t - 1) * d..], &self.norm, eps, &mut h[..d]);
-        acts.quantize(&h[..d], 1, d, isa);
-        let mut logits = vec![0f32; self.output.rows()];
+        // The last row of each sequence goes through the output head, all in one product.
+        let n = batch.len();
+        let mut last = 0;
+        for (s, (tokens, _)) in batch.iter().enumerate() {
+            last += tokens.len();
+            let row = &x[(last - 1) * d..last * d];
+            ops::rms_norm(row, &self.norm, eps, &mut h[s * d..(s + 1) * d]);
+        }
+        acts.quantize(&h[..n * d], n, d, isa);
+        let vocab = self.output.rows();
+        let mut logits = vec![0f32; n * vocab];
         matmul(&self.output, &acts, &mut logits);
-        logits
+        logits.chunks_exact(vocab).map(<[f32]>::to_vec).collect()
     }
 }
 

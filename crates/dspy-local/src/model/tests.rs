@@ -247,3 +247,76 @@ fn the_real_model_computes_what_the_textbook_transformer_does() {
     let want_top = (0..want.len()).fold(0, |b, i| if want[i] > want[b] { i } else { b });
     assert_eq!(argmax(&got), want_top);
 }
+
+#[test]
+fn a_batch_gives_each_sequence_exactly_its_logits_alone() {
+    let config = LlamaConfig {
+        n_layer: 2,
+        n_embd: 96,
+        n_head: 6,
+        n_kv_head: 2,
+        head_dim: 16,
+        n_ff: 160,
+        rms_eps: 1e-5,
+        rope_base: 10_000.0,
+        context_length: 80,
+        vocab_size: 50,
+    };
+    let model = random_model(config, 11);
+    // Three sequences at different positions (one with an empty cache), feeding one token,
+    // three and seven; caches of different sizes.
+    let prompts: [&[u32]; 3] = [&[3, 1, 4, 1, 5, 9, 2, 6], &[], &[7; 40]];
+    let feeds: [&[u32]; 3] = [&[8], &[2, 7, 1], &[4, 4, 2, 0, 9, 9, 3]];
+    let caps = [64, 80, 48];
+    let caches = || -> Vec<KvCache> {
+        prompts
+            .iter()
+            .zip(caps)
+            .map(|(p, cap)| {
+                let mut c = model.new_cache(cap).unwrap();
+                if !p.is_empty() {
+                    model.forward(p, &mut c).unwrap();
+                }
+                c
+            })
+            .collect()
+    };
+    let mut alone = caches();
+    let want: Vec<Vec<f32>> = alone
+        .iter_mut()
+        .zip(feeds)
+        .map(|(c, f)| model.forward(f, c).unwrap())
+        .collect();
+    let mut together = caches();
+    let mut batch: Vec<(&[u32], &mut KvCache)> = feeds.iter().copied().zip(&mut together).collect();
+    let got = model.forward_batch(&mut batch).unwrap();
+    assert_eq!(got.len(), 3);
+    for (s, (g, w)) in got.iter().zip(&want).enumerate() {
+        let same = g.iter().zip(w).all(|(a, b)| a.to_bits() == b.to_bits());
+        assert!(same, "sequence {s}: batched logits differ from its own");
+    }
+    // The caches hold the same tokens and keys/values, so the next steps agree too.
+    for (a, t) in alone.iter().zip(&together) {
+        assert_eq!(a.tokens(), t.tokens());
+        assert_eq!(a.k, t.k);
+        assert_eq!(a.v, t.v);
+    }
+    // Sequences do not leak into each other: each differs from the others' logits.
+    assert!(
+        relative_error(
+            &got[0],
+            &got[1].iter().map(|&v| v as f64).collect::<Vec<_>>()
+        ) > 0.01
+    );
+    // One sequence the model refuses (past its cache) fails the call, and nothing is written.
+    let mut full = model.new_cache(4).unwrap();
+    model.forward(&[1, 2, 3], &mut full).unwrap();
+    let mut ok = model.new_cache(8).unwrap();
+    let mut batch: Vec<(&[u32], &mut KvCache)> = vec![(&[1], &mut ok), (&[1, 2], &mut full)];
+    assert!(matches!(
+        model.forward_batch(&mut batch),
+        Err(LocalError::ContextLength { .. })
+    ));
+    assert!(ok.tokens().is_empty());
+    assert!(model.forward_batch(&mut []).unwrap().is_empty());
+}
