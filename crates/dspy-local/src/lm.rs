@@ -179,7 +179,7 @@ pub struct LocalLm {
 type Job = Request<Reply<Result<Generation, LocalError>>>;
 
 /// Serves the queued generation requests on the inference thread, several at once; a request
-/// whose caller stopped waiting is dropped unserved.
+/// whose caller stopped waiting is dropped, queued or half done.
 fn serve(engine: &mut Engine, next: &mut dyn FnMut() -> Option<Job>) {
     engine.serve(
         &mut || loop {
@@ -189,6 +189,7 @@ fn serve(engine: &mut Engine, next: &mut dyn FnMut() -> Option<Job>) {
             }
         },
         &mut |reply, result| reply.send(result),
+        &|reply| !reply.is_abandoned(),
     );
 }
 

@@ -3,9 +3,9 @@
 //! Policy: one worker thread owns the model and takes requests in arrival order (FIFO). Jobs
 //! run one at a time; items (generation requests) go to a `serve` function in batches: it asks
 //! for the next queued item whenever it has room, so items that arrive while a batch runs join
-//! it, up to a job, which waits until the batch is through. The queue is bounded; a request that finds it full fails at once with
-//! [`LocalError::QueueFull`] (a retryable rate-limit error to DSPy) instead of blocking the
-//! caller's async runtime. Callers await a oneshot reply, so any number of tasks can wait without
+//! it, up to the next job, which waits until the batch is through. The queue is bounded; a
+//! request that finds it full fails at once with [`LocalError::QueueFull`] (a retryable
+//! rate-limit error to DSPy) instead of blocking the caller's async runtime. Callers await a oneshot reply, so any number of tasks can wait without
 //! holding a runtime thread. A request whose caller has gone away is skipped. A panic inside
 //! inference is caught, reported as an error, and the KV cache is reset.
 
@@ -125,7 +125,8 @@ enum Job<S, B> {
     Item(B),
 }
 
-/// Serves items: takes the next with the function given, until it says there are no more.
+/// Serves items: takes the next with the function given (`None` while the queue is empty, or
+/// once a job waits behind the batch; it may be asked again) and returns when it has none left.
 pub(crate) type Serve<S, B> = fn(&mut S, &mut dyn FnMut() -> Option<B>);
 
 /// A thread that owns a state `S`, runs jobs on it and serves items `B` in batches, in FIFO

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use candle_core::quantized::gguf_file::{self, Value};
 use candle_core::quantized::{GgmlDType, QTensor};
 use candle_core::{Device, Tensor};
-use dspy_local::engine::{Engine, Finish, GenerateParams, Prompt};
+use dspy_local::engine::{Engine, Finish, GenerateParams, Prompt, Request};
 use dspy_local::guard::{ChatFormat, JsonKind, OutputField};
 
 /// Vocabulary size (and hidden size: the embedding is the identity).
@@ -549,4 +549,66 @@ fn a_batch_gives_every_request_what_it_gets_alone() {
     assert!(sampled.iter().any(|t| t != &sampled[0]), "{sampled:?}");
     assert!(alone[3].is_err() && alone[5].is_err());
     assert_eq!(texts(4)[0], "[[ ## reasoning ## ]]\nBecause [[");
+}
+
+#[test]
+fn requests_that_arrive_while_a_batch_runs_join_it() {
+    // `la la la ...` until `max_tokens`: sequences that run as long as they are told.
+    let mut engine = endless().engine("continuous");
+    engine.set_batch_size(3);
+    let long = unguarded("reasoning", 40);
+    let short = unguarded("reasoning", 26);
+    let prompt = || Prompt::Tokens(PROMPT.to_vec());
+    // The queue: request 0; then nothing for a while (the queue is empty for a moment);
+    // then 1 and 2, then 3 (which waits for a free slot), then a request its caller
+    // abandons, then nothing.
+    let mut calls = 0;
+    let mut next = || {
+        calls += 1;
+        let (tag, params) = match calls {
+            1 => (0, long.clone()),
+            2..=5 => return None,
+            6 => (1, short.clone()),
+            7 => (2, short.clone()),
+            8 => (3, short.clone()),
+            9 => (4, long.clone()),
+            _ => return None,
+        };
+        Some(Request {
+            prompt: prompt(),
+            params,
+            tag,
+        })
+    };
+    let mut results = Vec::new();
+    engine.serve(
+        &mut next,
+        &mut |tag, r| results.push((tag, r.expect("generates"))),
+        &|&tag| tag != 4,
+    );
+    let order: Vec<usize> = results.iter().map(|(t, _)| *t).collect();
+    // 0 samples 18 tokens, the others 4 (after a 22-token header). 1 and 2 joined 0 after
+    // its first steps and ended first; 3 and 4 took their slots; 4 ran one step, then was
+    // dropped unanswered; 3 ended before 0.
+    assert_eq!(order, vec![1, 2, 3, 0], "{order:?}");
+    let peak = |tag: usize| {
+        results
+            .iter()
+            .find(|(t, _)| *t == tag)
+            .unwrap()
+            .1
+            .stats
+            .batch_peak
+    };
+    assert_eq!(peak(0), 3, "1 and 2 joined 0 while it ran");
+    assert_eq!(peak(3), 3, "3 and 4 joined 0 in the freed slots");
+    for (_, g) in &results {
+        assert_eq!(g.completions[0].finish, Finish::Length);
+    }
+    // Every request got exactly what it gets alone.
+    for (tag, g) in &results {
+        let params = if *tag == 0 { &long } else { &short };
+        let alone = engine.generate_tokens(&PROMPT, params).unwrap();
+        assert_eq!(alone.completions, g.completions, "request {tag}");
+    }
 }

@@ -1,8 +1,8 @@
 //! Several requests at once. Each sequence generated has its own KV cache (a slot); a step
 //! runs the next tokens of every sequence through one batched forward pass, so the weights
-//! are read once per step instead of once per sequence. A request joins as soon as a
-//! sequence ends (continuous batching) and its prompt runs on its own first; a request with
-//! `n > 1` makes its completions one after another in its slot.
+//! are read once per step instead of once per sequence. A request joins as soon as a slot is
+//! free (continuous batching) and its prompt runs on its own first; a request with `n > 1`
+//! makes its completions one after another in its slot.
 
 use std::time::Instant;
 
@@ -26,9 +26,12 @@ pub enum Prompt {
 
 /// One request to [`Engine::serve`]; `tag` comes back with its result.
 #[derive(Debug)]
-pub(crate) struct Request<T> {
+pub struct Request<T> {
+    /// What to generate after.
     pub prompt: Prompt,
+    /// How.
     pub params: GenerateParams,
+    /// Anything that identifies the request to the caller (an index, a reply channel).
     pub tag: T,
 }
 
@@ -105,23 +108,30 @@ fn common_prefix(a: &[u32], b: &[u32]) -> usize {
 
 impl Engine {
     /// Serves the requests `next` hands out, up to [`Engine::batch_size`] at a time, and gives
-    /// each result to `done` with its tag as soon as it is ready. Returns when `next` has no
-    /// more and every request taken is done.
-    pub(crate) fn serve<T>(
+    /// each result to `done` with its tag as soon as it is ready. `next` is asked again
+    /// whenever a sequence has ended, so requests that arrive meanwhile join the batch; a
+    /// request `wanted` says no to is dropped without an answer (its caller has gone).
+    /// Returns when `next` has nothing and every request taken is done.
+    ///
+    /// This is how [`crate::LocalLm`]'s inference thread drives the engine from its queue;
+    /// [`Engine::generate_batch`] is the simpler form for requests known up front.
+    pub fn serve<T>(
         &mut self,
         next: &mut dyn FnMut() -> Option<Request<T>>,
         done: &mut dyn FnMut(T, Result<Generation, LocalError>),
+        wanted: &dyn Fn(&T) -> bool,
     ) {
         let mut active: Vec<Seq<T>> = Vec::new();
-        let mut more = true;
+        // A cache that could not be had is not asked for again in this call.
+        let mut room = self.batch_size;
         loop {
-            while more && active.len() < self.batch_size {
+            while active.len() < room {
                 let free = self.free_slots(&active);
                 if free.is_empty() {
+                    room = room.min(self.caches.len()).max(1);
                     break;
                 }
                 let Some(request) = next() else {
-                    more = false;
                     break;
                 };
                 let seq = self.admit(request, &free);
@@ -138,7 +148,9 @@ impl Engine {
             self.step_all(&mut active);
             let mut i = 0;
             while i < active.len() {
-                if active[i].is_over() {
+                if !wanted(&active[i].tag) {
+                    active.remove(i);
+                } else if active[i].is_over() {
                     let (tag, result) = active.remove(i).into_result();
                     done(tag, result);
                 } else {
@@ -148,7 +160,8 @@ impl Engine {
         }
     }
 
-    /// Caches no active sequence uses; a new one when all are in use and the batch size allows.
+    /// Caches no active sequence uses; a new one when all are in use and the batch size allows
+    /// (none when it cannot be had: the batch goes on with the caches there are).
     fn free_slots<T>(&mut self, active: &[Seq<T>]) -> Vec<usize> {
         let free: Vec<usize> = (0..self.caches.len())
             .filter(|&i| active.iter().all(|s| s.slot != i))
@@ -162,14 +175,12 @@ impl Engine {
                 vec![self.caches.len() - 1]
             }
             Err(e) => {
-                // No memory for another cache: go on with the ones there are.
                 tracing::warn!(
                     target: "dspy::local",
                     "generating {} sequences at once, not {}: {e}",
                     self.caches.len(),
                     self.batch_size
                 );
-                self.batch_size = self.caches.len().max(1);
                 Vec::new()
             }
         }

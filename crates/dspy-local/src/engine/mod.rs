@@ -8,8 +8,7 @@
 mod batch;
 mod decode;
 
-pub use batch::Prompt;
-pub(crate) use batch::Request;
+pub use batch::{Prompt, Request};
 
 use std::path::Path;
 use std::time::Duration;
@@ -81,6 +80,7 @@ pub struct Completion {
 
 /// Timings and counts of one [`Engine::generate`] call.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct GenerateStats {
     /// Tokens in the prompt.
     pub prompt_tokens: usize,
@@ -277,8 +277,9 @@ impl Engine {
     }
 
     /// Generates for several prompts, up to [`Engine::batch_size`] at a time, and returns their
-    /// results in order. Each result is what [`Engine::generate`] alone would give (the same
-    /// text and counts; only the timings differ); an error in one leaves the others' intact.
+    /// results in order. Each gets the completions [`Engine::generate`] alone would give (the
+    /// same tokens, text and finish reasons; the counts of reused prompt tokens and the timings
+    /// depend on what ran beside it); an error in one leaves the others' intact.
     pub fn generate_batch(
         &mut self,
         requests: Vec<(Prompt, GenerateParams)>,
@@ -299,6 +300,7 @@ impl Engine {
                     *slot = Some(result);
                 }
             },
+            &|_| true,
         );
         results
             .into_iter()

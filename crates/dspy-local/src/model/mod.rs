@@ -236,6 +236,22 @@ fn deinterleave_heads(m: QMatrix, head_dim: usize) -> Result<QMatrix, LocalError
     Ok(m.select_rows(&order))
 }
 
+/// `n` zeros, or `None` when the memory cannot be had. Zeroed memory from the allocator: on
+/// Linux the pages of a large cache are only committed as positions are written, so a cache
+/// costs what its sequences use.
+fn zeroed(n: usize) -> Option<Vec<u16>> {
+    if n == 0 {
+        return Some(Vec::new());
+    }
+    let layout = std::alloc::Layout::array::<u16>(n).ok()?;
+    // SAFETY: the layout's size is not zero; a non-null pointer from `alloc_zeroed` with the
+    // layout of `n` `u16`s holds `n` initialized zeros, and `Vec` frees it with that layout.
+    unsafe {
+        let p = std::alloc::alloc_zeroed(layout).cast::<u16>();
+        (!p.is_null()).then(|| Vec::from_raw_parts(p, n, n))
+    }
+}
+
 fn fuse(parts: &[QMatrix]) -> Result<QMatrix, LocalError> {
     QMatrix::concat(parts).ok_or_else(|| model_err("projections sharing an input differ in width"))
 }
@@ -399,12 +415,7 @@ impl Llama {
             .next_multiple_of(ops::KEYS)
             .checked_mul(kv_width)
             .ok_or_else(too_big)?;
-        let zeros = || -> Result<Vec<u16>, LocalError> {
-            let mut v = Vec::new();
-            v.try_reserve_exact(per_layer).map_err(|_| too_big())?;
-            v.resize(per_layer, 0);
-            Ok(v)
-        };
+        let zeros = || zeroed(per_layer).ok_or_else(too_big);
         let layers = self.config.n_layer;
         Ok(KvCache {
             k: (0..layers).map(|_| zeros()).collect::<Result<_, _>>()?,
