@@ -158,8 +158,10 @@ fn init_threads(requested: Option<usize>) -> usize {
 /// An LM that runs a GGUF llama-family chat model on the CPU, in process, with no API key.
 ///
 /// Requests go to one inference thread through a bounded FIFO queue (see [`LocalLmOptions`]);
-/// awaiting one never blocks the async runtime. Consecutive prompts that share a prefix (the
-/// system message and demos of a DSPy program) reuse its cached keys and values.
+/// awaiting one never blocks the async runtime. Up to `batch_size` concurrent requests are
+/// generated together, one forward pass per token for all of them, each with the answer it
+/// would get alone. Prompts that share a prefix with an earlier one (the system message and
+/// demos of a DSPy program) reuse its cached keys and values.
 ///
 /// Sampling: greedy unless the request sets `temperature > 0`; `extra["top_p"]` and
 /// `extra["top_k"]` refine sampling; `seed` (mixed with `rollout_id`) makes it repeatable.

@@ -154,10 +154,10 @@ fn random_model(config: LlamaConfig, seed: u64) -> Llama {
     }
 }
 
-#[test]
-fn a_random_model_computes_what_the_textbook_transformer_does() {
-    // Grouped-query attention, widths off the kernels' tiles and block pairs.
-    let config = LlamaConfig {
+/// A small shape with grouped-query attention and widths off the kernels' tiles and block
+/// pairs.
+fn gqa(context_length: usize) -> LlamaConfig {
+    LlamaConfig {
         n_layer: 2,
         n_embd: 96,
         n_head: 6,
@@ -166,10 +166,14 @@ fn a_random_model_computes_what_the_textbook_transformer_does() {
         n_ff: 160,
         rms_eps: 1e-5,
         rope_base: 10_000.0,
-        context_length: 64,
+        context_length,
         vocab_size: 50,
-    };
-    let model = random_model(config, 7);
+    }
+}
+
+#[test]
+fn a_random_model_computes_what_the_textbook_transformer_does() {
+    let model = random_model(gqa(64), 7);
     let tokens: Vec<u32> = (0..23).map(|i| (i * 7 % 50) as u32).collect();
     // A prompt in one call, and the same prompt in pieces through the cache.
     let mut cache = model.new_cache(64).unwrap();
@@ -250,19 +254,7 @@ fn the_real_model_computes_what_the_textbook_transformer_does() {
 
 #[test]
 fn a_batch_gives_each_sequence_exactly_its_logits_alone() {
-    let config = LlamaConfig {
-        n_layer: 2,
-        n_embd: 96,
-        n_head: 6,
-        n_kv_head: 2,
-        head_dim: 16,
-        n_ff: 160,
-        rms_eps: 1e-5,
-        rope_base: 10_000.0,
-        context_length: 80,
-        vocab_size: 50,
-    };
-    let model = random_model(config, 11);
+    let model = random_model(gqa(80), 11);
     // Three sequences at different positions (one with an empty cache), feeding one token,
     // three and seven; caches of different sizes.
     let prompts: [&[u32]; 3] = [&[3, 1, 4, 1, 5, 9, 2, 6], &[], &[7; 40]];
