@@ -6,7 +6,8 @@
 //! byte-level symbols and merged by rank. This matches llama.cpp's `smollm` pre-tokenizer and the
 //! Hugging Face tokenizer of SmolLM2 (see `tests/fixtures/tokenizer_ids.json`).
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::sync::Mutex;
 
 use regex::Regex;
@@ -33,8 +34,9 @@ pub struct Tokenizer {
     ids: HashMap<String, u32>,
     /// Merge rank of each pair of token ids, keyed `(left, right)`, with the merged id.
     merges: HashMap<(u32, u32), (u32, u32)>,
-    /// Special tokens matched as whole strings, longest first.
-    specials: Vec<(String, u32)>,
+    /// All special strings as one alternation, longest first (so that the earliest match, and
+    /// the longest at the same place, wins), and each string's id; `None` without specials.
+    special_pattern: Option<(Regex, HashMap<String, u32>)>,
     /// Is this id a special token (decoded to nothing by [`Tokenizer::decode`])?
     is_special: Vec<bool>,
     /// Byte to byte-level symbol id for single bytes ([`NO_TOKEN`] when the vocabulary lacks it).
@@ -123,13 +125,31 @@ impl Tokenizer {
             }
         }
         specials.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.1.cmp(&b.1)));
+        let special_pattern = if specials.is_empty() {
+            None
+        } else {
+            let alternation = specials
+                .iter()
+                .map(|(t, _)| regex::escape(t))
+                .collect::<Vec<_>>()
+                .join("|");
+            let pattern = regex::RegexBuilder::new(&alternation)
+                .size_limit(64 << 20)
+                .build()
+                .map_err(|e| bad(format!("special tokens: {e}")))?;
+            let mut ids = HashMap::with_capacity(specials.len());
+            for (t, id) in &specials {
+                ids.entry(t.clone()).or_insert(*id);
+            }
+            Some((pattern, ids))
+        };
         let digits = Regex::new(r"\p{N}").map_err(|e| bad(e.to_string()))?;
         let pattern = Regex::new(GPT2_PATTERN).map_err(|e| bad(e.to_string()))?;
         Ok(Tokenizer {
             tokens,
             ids,
             merges: merge_map,
-            specials,
+            special_pattern,
             is_special,
             byte_ids,
             char_to_byte,
@@ -194,20 +214,13 @@ impl Tokenizer {
         out
     }
 
-    /// The earliest special token in `text` (longest on ties): byte offset, string, id.
+    /// The earliest special token in `text` (longest on ties): byte offset, string, id. One
+    /// scan up to the match, so encoding stays linear however many specials the text holds.
     fn next_special<'a>(&'a self, text: &str) -> Option<(usize, &'a str, u32)> {
-        if !text.contains('<') && self.specials.iter().all(|(s, _)| s.starts_with('<')) {
-            return None;
-        }
-        let mut best: Option<(usize, &str, u32)> = None;
-        for (s, id) in &self.specials {
-            if let Some(at) = text.find(s.as_str()) {
-                if best.is_none_or(|(b, bs, _)| at < b || (at == b && s.len() > bs.len())) {
-                    best = Some((at, s.as_str(), *id));
-                }
-            }
-        }
-        best
+        let (pattern, ids) = self.special_pattern.as_ref()?;
+        let m = pattern.find(text)?;
+        let (token, &id) = ids.get_key_value(m.as_str())?;
+        Some((m.start(), token.as_str(), id))
     }
 
     fn encode_plain(&self, text: &str, out: &mut Vec<u32>) {
@@ -266,20 +279,8 @@ impl Tokenizer {
                 return;
             }
         }
-        let mut symbols: Vec<u32> = chunk.bytes().map(|b| self.byte_ids[b as usize]).collect();
-        loop {
-            let mut best: Option<(u32, usize, u32)> = None;
-            for i in 0..symbols.len().saturating_sub(1) {
-                if let Some(&(rank, merged)) = self.merges.get(&(symbols[i], symbols[i + 1])) {
-                    if best.is_none_or(|(r, _, _)| rank < r) {
-                        best = Some((rank, i, merged));
-                    }
-                }
-            }
-            let Some((_, i, merged)) = best else { break };
-            symbols[i] = merged;
-            symbols.remove(i + 1);
-        }
+        let bytes = chunk.bytes().map(|b| self.byte_ids[b as usize]).collect();
+        let mut symbols = self.merge(bytes);
         symbols.retain(|&id| id != NO_TOKEN);
         out.extend_from_slice(&symbols);
         if let Ok(mut cache) = self.cache.lock() {
@@ -288,6 +289,59 @@ impl Tokenizer {
             }
             cache.insert(chunk.to_string(), symbols);
         }
+    }
+
+    /// Merges adjacent symbols, lowest rank first (the leftmost of equal ranks), until no pair
+    /// has a merge. Candidate pairs wait in a heap and symbols form a linked list, so a chunk
+    /// of `n` bytes takes `O(n log n)` (a long run of letters in the input cannot stall the
+    /// model's thread).
+    fn merge(&self, mut ids: Vec<u32>) -> Vec<u32> {
+        let n = ids.len();
+        if n < 2 {
+            return ids;
+        }
+        const NONE: usize = usize::MAX;
+        let mut next: Vec<usize> = (1..=n).map(|j| if j < n { j } else { NONE }).collect();
+        let mut prev: Vec<usize> = (0..n).map(|i| i.checked_sub(1).unwrap_or(NONE)).collect();
+        let mut alive = vec![true; n];
+        // (rank, left position, left id, right id): smallest rank, then leftmost, first.
+        let mut heap = BinaryHeap::new();
+        let candidate = |heap: &mut BinaryHeap<_>, i: usize, l: u32, r: u32| {
+            if let Some(&(rank, _)) = self.merges.get(&(l, r)) {
+                heap.push(Reverse((rank, i, l, r)));
+            }
+        };
+        for i in 0..n - 1 {
+            candidate(&mut heap, i, ids[i], ids[i + 1]);
+        }
+        while let Some(Reverse((_, i, l, r))) = heap.pop() {
+            let j = next[i];
+            // A pair whose symbols have changed since it was queued is stale.
+            if !alive[i] || j == NONE || ids[i] != l || ids[j] != r {
+                continue;
+            }
+            let Some(&(_, merged)) = self.merges.get(&(l, r)) else {
+                continue;
+            };
+            ids[i] = merged;
+            alive[j] = false;
+            let k = next[j];
+            next[i] = k;
+            if k != NONE {
+                prev[k] = i;
+                candidate(&mut heap, i, merged, ids[k]);
+            }
+            if prev[i] != NONE {
+                candidate(&mut heap, prev[i], ids[prev[i]], merged);
+            }
+        }
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i != NONE {
+            out.push(ids[i]);
+            i = next[i];
+        }
+        out
     }
 
     /// The bytes of one token (empty for control tokens and unknown ids).
@@ -396,5 +450,80 @@ mod tests {
             assert_eq!(t.decode(&ids), s.replace("<|im_end|>", ""));
         }
         assert_eq!(t.decode(&[9_999_999]), "");
+    }
+
+    /// The textbook loop: merge the lowest-ranked pair, leftmost first, rescanning each time.
+    fn merge_naive(t: &Tokenizer, mut symbols: Vec<u32>) -> Vec<u32> {
+        loop {
+            let mut best: Option<(u32, usize, u32)> = None;
+            for i in 0..symbols.len().saturating_sub(1) {
+                if let Some(&(rank, merged)) = t.merges.get(&(symbols[i], symbols[i + 1])) {
+                    if best.is_none_or(|(r, _, _)| rank < r) {
+                        best = Some((rank, i, merged));
+                    }
+                }
+            }
+            let Some((_, i, merged)) = best else {
+                return symbols;
+            };
+            symbols[i] = merged;
+            symbols.remove(i + 1);
+        }
+    }
+
+    /// A vocabulary whose merges overlap (`a a`, `aa a`, `a aa`, `aa aa`, `b a`, `ab`...), so
+    /// that the order of merges decides the result.
+    fn overlapping() -> Tokenizer {
+        let table = bytes_to_unicode();
+        let mut tokens: Vec<String> = table.iter().map(|c| c.to_string()).collect();
+        let words = ["aa", "aaa", "aaaa", "ba", "ab", "aba", "bab", "abab"];
+        tokens.extend(words.iter().map(|w| w.to_string()));
+        let merges: Vec<String> = [
+            "a b", "b a", "a a", "aa a", "ab ab", "a aa", "b ab", "ab a", "aa aa",
+        ]
+        .iter()
+        .map(|m| m.to_string())
+        .collect();
+        Tokenizer::new(tokens, &[], &merges, None, None, false).expect("tokenizer")
+    }
+
+    #[test]
+    fn the_merge_heap_merges_as_the_textbook_loop_does() {
+        let t = overlapping();
+        let mut rng = fastrand::Rng::with_seed(5);
+        let mut differing = 0;
+        for _ in 0..2000 {
+            let len = rng.usize(0..24);
+            let text: String = (0..len)
+                .map(|_| if rng.bool() { 'a' } else { 'b' })
+                .collect();
+            let bytes: Vec<u32> = text.bytes().map(|b| t.byte_ids[b as usize]).collect();
+            let want = merge_naive(&t, bytes.clone());
+            assert_eq!(t.merge(bytes.clone()), want, "{text:?}");
+            differing += usize::from(want.len() != bytes.len());
+        }
+        assert!(differing > 1500, "the merges did apply ({differing})");
+        // The toy vocabulary's merges too.
+        let t = toy();
+        for text in ["hello", "hellohello", "hhee", "llll", " wo wo"] {
+            let bytes: Vec<u32> = text.bytes().map(|b| t.byte_ids[b as usize]).collect();
+            assert_eq!(t.merge(bytes.clone()), merge_naive(&t, bytes), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn long_runs_and_many_special_tokens_encode_in_one_pass() {
+        // One 200,000-letter chunk and 20,000 special tokens: the old quadratic loops took
+        // minutes on these; both are linear (or n log n) now.
+        let t = overlapping();
+        let run = "ab".repeat(100_000);
+        let ids = t.encode(&run);
+        assert_eq!(t.decode(&ids), run);
+        assert_eq!(ids.len(), 50_000, "abab x 50,000");
+        let t = toy();
+        let text = "<|im_end|>hello ".repeat(20_000);
+        let ids = t.encode(&text);
+        assert_eq!(ids.iter().filter(|&&id| id == 1).count(), 20_000);
+        assert_eq!(t.decode(&ids), "hello ".repeat(20_000));
     }
 }
