@@ -416,22 +416,52 @@ fn reset<T: Default + Clone>(v: &mut Vec<T>, len: usize) {
     v.resize(len, T::default());
 }
 
+/// `x` rounded to the nearest integer, ties to even, for `|x| < 2^22`: adding 1.5 * 2^23
+/// leaves no fraction bits, so the addition itself rounds (to nearest even), and the integer
+/// is in the low bits. Plain arithmetic, so that loops of it vectorize; the same result as
+/// `x.round_ties_even() as i32` in that range.
+#[inline(always)]
+fn round_small(x: f32) -> i32 {
+    const MAGIC: f32 = 12_582_912.0;
+    ((x + MAGIC).to_bits() as i32).wrapping_sub(MAGIC.to_bits() as i32)
+}
+
 simd_fn! {
     /// Quantizes one row: quants into `q`, their absolute values into `abs` and each block's
     /// `-128 * sum(q)` into `corr` when those are not empty, scales into `s`.
     fn quantize_row(x: &[f32], q: &mut [i8], abs: &mut [u8], s: &mut [f32], corr: &mut [i32]) {
-        for (b, chunk) in x.chunks(BLOCK).enumerate() {
-            let amax = chunk.iter().fold(0f32, |m, v| m.max(v.abs()));
-            let d = amax / 127.0;
-            let id = if d != 0.0 { 1.0 / d } else { 0.0 };
-            let out = &mut q[b * BLOCK..b * BLOCK + chunk.len()];
-            let mut sum = 0i32;
-            for (o, &v) in out.iter_mut().zip(chunk) {
-                let r = (v * id).round_ties_even() as i8;
-                sum += r as i32;
-                *o = r;
+        // Whole blocks as fixed-size arrays (so that each step vectorizes), then the tail.
+        let mut tail = [0f32; BLOCK];
+        let whole = x.len() / BLOCK;
+        for (b, scale) in s.iter_mut().enumerate().take(x.len().div_ceil(BLOCK)) {
+            let block: &[f32; BLOCK] = if b < whole {
+                x[b * BLOCK..(b + 1) * BLOCK].try_into().unwrap_or(&tail)
+            } else {
+                let rest = &x[b * BLOCK..];
+                tail[..rest.len()].copy_from_slice(rest);
+                &tail
+            };
+            // The largest |v| as the largest of the bits without sign (same order for floats
+            // >= 0): an integer maximum, which vectorizes where `f32::max` does not.
+            let mut amax = 0u32;
+            for v in block {
+                amax = amax.max(v.to_bits() & 0x7fff_ffff);
             }
-            s[b] = d;
+            let d = f32::from_bits(amax) / 127.0;
+            let id = if d != 0.0 { 1.0 / d } else { 0.0 };
+            let Some(Ok(out)) = q
+                .get_mut(b * BLOCK..(b + 1) * BLOCK)
+                .map(<&mut [i8; BLOCK]>::try_from)
+            else {
+                break;
+            };
+            let mut sum = 0i32;
+            for (o, &v) in out.iter_mut().zip(block) {
+                let r = round_small(v * id);
+                sum += r;
+                *o = r as i8;
+            }
+            *scale = d;
             if let Some(c) = corr.get_mut(b) {
                 *c = -128 * sum;
             }

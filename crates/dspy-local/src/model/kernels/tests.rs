@@ -174,3 +174,52 @@ fn weights_of_minus_128_multiply_as_each_layout_stores_them() {
         }
     }
 }
+
+#[test]
+fn rounding_by_addition_is_round_ties_even() {
+    let mut rng = fastrand::Rng::with_seed(3);
+    let ties = (-300..300).map(|i| i as f32 + 0.5);
+    let near = (0..20_000).map(|_| (rng.f32() - 0.5) * 300.0);
+    let edges = [
+        0.0,
+        -0.0,
+        127.0,
+        -127.0,
+        126.5,
+        -126.5,
+        0.49999997,
+        -0.49999997,
+    ];
+    for x in ties.chain(near).chain(edges) {
+        assert_eq!(round_small(x), x.round_ties_even() as i32, "{x}");
+    }
+}
+
+#[test]
+fn activation_rows_quantize_as_blocks_do() {
+    // Widths with a partial last block, and blocks of zeros, huge and tiny values.
+    for (seed, k) in [(1, 32), (2, 96), (3, 100), (4, 7)] {
+        let mut x = values(seed, k);
+        x[0] = 0.0;
+        if k > 40 {
+            x[33] = 1e30;
+            x[34] = -1e-30;
+        }
+        let blocks = blocks_for(k);
+        let mut q = vec![0i8; blocks * BLOCK];
+        let mut abs = vec![0u8; blocks * BLOCK];
+        let mut s = vec![0f32; blocks];
+        let mut corr = vec![0i32; blocks];
+        quantize_row(&x, &mut q, &mut abs, &mut s, &mut corr);
+        for (b, chunk) in x.chunks(BLOCK).enumerate() {
+            let mut want = [0i8; BLOCK];
+            let d = quantize_block(chunk, &mut want);
+            assert_eq!(s[b], d, "k {k} block {b}");
+            assert_eq!(&q[b * BLOCK..(b + 1) * BLOCK], &want[..], "k {k} block {b}");
+            let sum: i32 = want.iter().map(|&v| v as i32).sum();
+            assert_eq!(corr[b], -128 * sum);
+        }
+        let want_abs: Vec<u8> = q.iter().map(|v| v.unsigned_abs()).collect();
+        assert_eq!(abs, want_abs);
+    }
+}
