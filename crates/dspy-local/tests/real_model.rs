@@ -455,3 +455,61 @@ fn a_batch_of_prompts_runs_side_by_side_with_the_same_answers() {
     // Four at once (the LM's batch size), the fifth joining as soon as one ended.
     assert_eq!(together.iter().map(|g| g.stats.batch_peak).max(), Some(4));
 }
+
+#[test]
+fn a_prompt_prefix_in_another_slot_is_copied_with_the_same_answers() {
+    let Some(lm) = lm() else { return };
+    let params = GenerateParams {
+        max_tokens: 12,
+        ..GenerateParams::default()
+    };
+    let system = "You are a careful assistant. Answer with one word. Examples: \
+                  Q: Capital of Spain? A: Madrid. Q: Capital of Japan? A: Tokyo. \
+                  Q: Capital of Egypt? A: Cairo. Q: Capital of Peru? A: Lima.";
+    let chat = move |q: &str| vec![Message::system(system), Message::user(q)];
+    let questions = [
+        "Capital of Italy?",
+        "Capital of Chile?",
+        "Capital of Kenya?",
+        "Capital of Norway?",
+    ];
+    let (shared, alone, together) = rt()
+        .block_on(lm.with_engine(move |e: &mut Engine| {
+            let (a, b) = (
+                e.prompt_tokens(&chat(questions[0]))?,
+                e.prompt_tokens(&chat(questions[1]))?,
+            );
+            let shared = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+            let mut alone = Vec::new();
+            for q in &questions[1..] {
+                e.reset_cache();
+                alone.push(e.generate(&chat(q), &params)?);
+            }
+            // One slot holds the system prompt; the batch's other two find it there.
+            e.reset_cache();
+            e.generate(&chat(questions[0]), &params)?;
+            let batch = questions[1..]
+                .iter()
+                .map(|q| (Prompt::Messages(chat(q)), params.clone()))
+                .collect();
+            let together: Vec<_> = e
+                .generate_batch(batch)
+                .into_iter()
+                .collect::<Result<_, _>>()?;
+            Ok((shared, alone, together))
+        }))
+        .expect("generates");
+    assert!(
+        shared > 40,
+        "the prompts share their system message ({shared} tokens)"
+    );
+    for (a, t) in alone.iter().zip(&together) {
+        assert_eq!(a.completions, t.completions);
+        assert_eq!(a.stats.reused_tokens, 0, "a cold cache");
+        assert!(
+            t.stats.reused_tokens >= shared,
+            "{} < {shared}",
+            t.stats.reused_tokens
+        );
+    }
+}

@@ -1,8 +1,9 @@
 //! Several requests at once. Each sequence generated has its own KV cache (a slot); a step
 //! runs the next tokens of every sequence through one batched forward pass, so the weights
 //! are read once per step instead of once per sequence. A request joins as soon as a slot is
-//! free (continuous batching) and its prompt runs on its own first; a request with `n > 1`
-//! makes its completions one after another in its slot.
+//! free (continuous batching) and its prompt runs on its own first, after the longest prefix
+//! any cache holds (copied when another slot has it); a request with `n > 1` makes its
+//! completions one after another in its slot.
 
 use std::time::Instant;
 
@@ -101,6 +102,10 @@ fn prefill(
     }
     Ok((logits, reuse))
 }
+
+/// Fewer extra tokens than this are run rather than copied from another cache (a copy moves
+/// every position of the prefix).
+const MIN_SHARED: usize = 16;
 
 fn common_prefix(a: &[u32], b: &[u32]) -> usize {
     a.iter().zip(b).take_while(|(x, y)| x == y).count()
@@ -222,6 +227,7 @@ impl Engine {
             })
             .unwrap_or(0);
         self.last_slot = slot;
+        self.share_prefix(slot, &full);
         let mut seq = Seq {
             tag,
             slot,
@@ -243,6 +249,33 @@ impl Engine {
             self.next_completion(&mut seq);
         }
         seq
+    }
+
+    /// Copies into `slot` the longest prefix of `tokens` another cache holds (busy or not),
+    /// when that is clearly longer than the one `slot` holds: copying keys and values costs far
+    /// less than running the tokens again, and gives the same values.
+    fn share_prefix(&mut self, slot: usize, tokens: &[u32]) {
+        // The last token always runs, to get its logits.
+        let usable = tokens.len().saturating_sub(1);
+        let held = |c: &KvCache| common_prefix(c.tokens(), tokens).min(usable);
+        let Some(own) = self.caches.get(slot).map(held) else {
+            return;
+        };
+        let donor = (0..self.caches.len())
+            .filter(|&i| i != slot)
+            .map(|i| (held(&self.caches[i]), i))
+            .max();
+        let Some((len, from)) = donor.filter(|&(len, _)| len >= own + MIN_SHARED) else {
+            return;
+        };
+        let (dst, src) = if slot < from {
+            let (a, b) = self.caches.split_at_mut(from);
+            (&mut a[slot], &b[0])
+        } else {
+            let (a, b) = self.caches.split_at_mut(slot);
+            (&mut b[0], &a[from])
+        };
+        dst.copy_prefix(src, len);
     }
 
     /// Starts the request's next completion: runs its prompt (reusing what the cache holds)

@@ -178,6 +178,8 @@ pub struct KvCache {
     capacity: usize,
     /// Key/value width (heads times head size) it was made for.
     kv_width: usize,
+    /// Head size it was made for.
+    head_dim: usize,
 }
 
 impl KvCache {
@@ -194,6 +196,41 @@ impl KvCache {
     /// Forgets everything after the first `len` tokens (their slots get overwritten later).
     pub fn truncate(&mut self, len: usize) {
         self.tokens.truncate(len);
+    }
+
+    /// Makes this cache hold the first `len` tokens of `other` (at most all of them), with
+    /// their keys and values copied: the same as running those tokens, at the cost of a copy.
+    /// `false` (and nothing changed) when the caches differ in shape.
+    pub fn copy_prefix(&mut self, other: &KvCache, len: usize) -> bool {
+        let len = len.min(other.tokens.len());
+        if self.capacity != other.capacity
+            || self.kv_width != other.kv_width
+            || self.head_dim != other.head_dim
+            || self.k.len() != other.k.len()
+        {
+            return false;
+        }
+        let cap = self.capacity.next_multiple_of(ops::KEYS);
+        let head_dim = self.head_dim;
+        let heads = self.kv_width / head_dim.max(1);
+        // Keys in runs of `KEYS` positions (the last run whole: positions past `len` are
+        // overwritten before they are read), values position by position; per key/value head.
+        let runs = len.next_multiple_of(ops::KEYS) * head_dim;
+        for (dst, src) in self.k.iter_mut().zip(&other.k) {
+            for g in 0..heads {
+                let at = g * cap * head_dim;
+                dst[at..at + runs].copy_from_slice(&src[at..at + runs]);
+            }
+        }
+        for (dst, src) in self.v.iter_mut().zip(&other.v) {
+            for g in 0..heads {
+                let at = g * cap * head_dim;
+                dst[at..at + len * head_dim].copy_from_slice(&src[at..at + len * head_dim]);
+            }
+        }
+        self.tokens.clear();
+        self.tokens.extend_from_slice(&other.tokens[..len]);
+        true
     }
 }
 
@@ -423,6 +460,7 @@ impl Llama {
             tokens: Vec::with_capacity(capacity),
             capacity,
             kv_width,
+            head_dim: self.config.head_dim,
         })
     }
 

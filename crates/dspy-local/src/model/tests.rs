@@ -312,3 +312,31 @@ fn a_batch_gives_each_sequence_exactly_its_logits_alone() {
     assert!(ok.tokens().is_empty());
     assert!(model.forward_batch(&mut []).unwrap().is_empty());
 }
+
+#[test]
+fn a_copied_prefix_serves_as_if_it_had_been_run() {
+    let model = random_model(gqa(80), 13);
+    let tokens: Vec<u32> = (0..45).map(|i| (i * 11 % 50) as u32).collect();
+    let mut a = model.new_cache(80).unwrap();
+    model.forward(&tokens[..40], &mut a).unwrap();
+    // 33 positions: one whole run of 32 keys and part of the next.
+    let mut b = model.new_cache(80).unwrap();
+    model.forward(&[7, 7, 7], &mut b).unwrap();
+    assert!(b.copy_prefix(&a, 33));
+    assert_eq!(b.tokens(), &tokens[..33]);
+    let from_copy = model.forward(&tokens[33..], &mut b).unwrap();
+    let from_run = model.forward(&tokens[40..], &mut a).unwrap();
+    let same = from_copy
+        .iter()
+        .zip(&from_run)
+        .all(|(x, y)| x.to_bits() == y.to_bits());
+    assert!(same, "logits after a copied prefix differ");
+    // Caches of other shapes are refused, untouched.
+    let mut small = model.new_cache(40).unwrap();
+    assert!(!small.copy_prefix(&a, 10));
+    assert!(small.tokens().is_empty());
+    // Asking for more than the source holds copies what it has.
+    let mut c = model.new_cache(80).unwrap();
+    assert!(c.copy_prefix(&b, 1000));
+    assert_eq!(c.tokens(), b.tokens());
+}
