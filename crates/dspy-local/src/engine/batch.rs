@@ -50,6 +50,8 @@ struct Seq<T> {
     completions: Vec<Completion>,
     /// The completion being sampled.
     decoding: Option<Decoding>,
+    /// The feed is the rest of the prompt: the next completion starts from its logits.
+    starting: bool,
     /// Tokens to run next.
     feed: Vec<u32>,
     /// Set when the request failed.
@@ -58,7 +60,7 @@ struct Seq<T> {
 
 impl<T> Seq<T> {
     fn is_over(&self) -> bool {
-        self.error.is_some() || self.decoding.is_none()
+        self.error.is_some() || (self.decoding.is_none() && !self.starting)
     }
 
     fn into_result(self) -> (T, Result<Generation, LocalError>) {
@@ -73,13 +75,10 @@ impl<T> Seq<T> {
     }
 }
 
-/// Brings `cache` to hold exactly `tokens` and returns the logits after the last one, reusing
-/// the longest prefix it holds; also how many tokens were reused.
-fn prefill(
-    model: &Llama,
-    cache: &mut KvCache,
-    tokens: &[u32],
-) -> Result<(Vec<f32>, usize), LocalError> {
+/// How many of `tokens` the cache's keys and values can serve: the common prefix, short of
+/// the last token (it always runs, for its logits). An error for a prompt that is empty or
+/// leaves no room to generate.
+fn reusable(cache: &KvCache, tokens: &[u32]) -> Result<usize, LocalError> {
     if tokens.is_empty() {
         return Err(LocalError::InvalidOption {
             message: "the prompt is empty".into(),
@@ -91,8 +90,13 @@ fn prefill(
             context: cache.capacity(),
         });
     }
-    // The last token always runs, to get its logits.
-    let reuse = common_prefix(cache.tokens(), tokens).min(tokens.len() - 1);
+    Ok(common_prefix(cache.tokens(), tokens).min(tokens.len() - 1))
+}
+
+/// Brings `cache` to hold exactly `tokens` and returns the logits after the last one, reusing
+/// the longest prefix it holds.
+fn prefill(model: &Llama, cache: &mut KvCache, tokens: &[u32]) -> Result<Vec<f32>, LocalError> {
+    let reuse = reusable(cache, tokens)?;
     cache.truncate(reuse);
     // Bounded chunks keep activation memory small on long prompts.
     const CHUNK: usize = 512;
@@ -100,8 +104,12 @@ fn prefill(
     for chunk in tokens[reuse..].chunks(CHUNK) {
         logits = model.forward(chunk, cache)?;
     }
-    Ok((logits, reuse))
+    Ok(logits)
 }
+
+/// Prompts with at most this many tokens left to run join the next batched step instead of
+/// running on their own first (the weights are read once for both).
+const JOIN_PREFILL: usize = 64;
 
 /// Fewer extra tokens than this are run rather than copied from another cache (a copy moves
 /// every position of the prefix).
@@ -242,6 +250,7 @@ impl Engine {
             params,
             completions: Vec::new(),
             decoding: None,
+            starting: false,
             feed: Vec::new(),
             error,
         };
@@ -278,48 +287,77 @@ impl Engine {
         dst.copy_prefix(src, len);
     }
 
-    /// Starts the request's next completion: runs its prompt (reusing what the cache holds)
-    /// and samples the first token. Completions that end at once are recorded and the next
-    /// one started; `seq.decoding` is `None` when all `n` are done.
+    /// Starts the request's next completion: the prompt after what the cache holds joins the
+    /// next batched step when it is short (a question after a program's cached demos), or runs
+    /// now on its own; then the first token is sampled. Completions that end at once are
+    /// recorded and the next one started; the request is over when all `n` are done.
     fn next_completion<T>(&mut self, seq: &mut Seq<T>) {
         seq.decoding = None;
+        seq.starting = false;
         while seq.completions.len() < seq.params.n.max(1) {
             let i = seq.completions.len();
             let cache = &mut self.caches[seq.slot];
-            let started = Instant::now();
-            let (logits, reused) = match prefill(&self.model, cache, &seq.full) {
-                Ok(x) => x,
+            let reuse = match reusable(cache, &seq.full) {
+                Ok(r) => r,
                 Err(e) => {
                     seq.error = Some(e);
                     return;
                 }
             };
             if i == 0 {
-                seq.stats.reused_tokens = reused.min(seq.prompt_len);
+                seq.stats.reused_tokens = reuse.min(seq.prompt_len);
             }
-            seq.stats.prefill_tokens += seq.full.len() - reused;
-            seq.stats.prefill_time += started.elapsed();
+            seq.stats.prefill_tokens += seq.full.len() - reuse;
+            if seq.full.len() - reuse <= JOIN_PREFILL {
+                cache.truncate(reuse);
+                seq.feed = seq.full[reuse..].to_vec();
+                seq.starting = true;
+                return;
+            }
             let started = Instant::now();
-            let sampling = SamplingParams {
-                seed: seq.params.sampling.seed.wrapping_add(i as u64),
-                ..seq.params.sampling
-            };
-            let mut decoding = Decoding::new(
-                &self.vocab,
-                seq.prompt_len,
-                &seq.forced,
-                sampling,
-                &seq.params,
-            );
-            let next = decoding.step(&self.vocab, cache, logits, &seq.params, &mut seq.stats);
-            seq.stats.decode_time += started.elapsed();
-            match next {
-                Next::Feed(tokens) => {
-                    seq.feed = tokens;
-                    seq.decoding = Some(decoding);
+            let logits = match prefill(&self.model, cache, &seq.full) {
+                Ok(logits) => logits,
+                Err(e) => {
+                    seq.error = Some(e);
                     return;
                 }
-                Next::Done(c) => seq.completions.push(c),
+            };
+            seq.stats.prefill_time += started.elapsed();
+            if self.start_decoding(seq, logits) {
+                return;
+            }
+        }
+    }
+
+    /// Samples the first token of the request's next completion from the logits after its
+    /// prompt: `true` when the completion goes on (its feed set), `false` when it ended at once
+    /// (and was recorded).
+    fn start_decoding<T>(&mut self, seq: &mut Seq<T>, logits: Vec<f32>) -> bool {
+        let started = Instant::now();
+        let i = seq.completions.len();
+        let sampling = SamplingParams {
+            seed: seq.params.sampling.seed.wrapping_add(i as u64),
+            ..seq.params.sampling
+        };
+        let mut decoding = Decoding::new(
+            &self.vocab,
+            seq.prompt_len,
+            &seq.forced,
+            sampling,
+            &seq.params,
+        );
+        let cache = &mut self.caches[seq.slot];
+        let next = decoding.step(&self.vocab, cache, logits, &seq.params, &mut seq.stats);
+        seq.stats.decode_time += started.elapsed();
+        match next {
+            Next::Feed(tokens) => {
+                seq.feed = tokens;
+                seq.decoding = Some(decoding);
+                true
+            }
+            Next::Done(c) => {
+                seq.completions.push(c);
+                false
             }
         }
     }
@@ -364,6 +402,15 @@ impl Engine {
         let elapsed = started.elapsed();
         for (&i, logits) in running.iter().zip(logits) {
             let seq = &mut active[i];
+            seq.stats.batch_peak = seq.stats.batch_peak.max(running.len());
+            if seq.starting {
+                seq.starting = false;
+                seq.stats.prefill_time += elapsed;
+                if !self.start_decoding(seq, logits) {
+                    self.next_completion(seq);
+                }
+                continue;
+            }
             let started = Instant::now();
             let Some(decoding) = seq.decoding.as_mut() else {
                 continue;
@@ -371,7 +418,6 @@ impl Engine {
             let cache = &mut self.caches[seq.slot];
             let next = decoding.step(&self.vocab, cache, logits, &seq.params, &mut seq.stats);
             seq.stats.decode_time += elapsed + started.elapsed();
-            seq.stats.batch_peak = seq.stats.batch_peak.max(running.len());
             match next {
                 Next::Feed(tokens) => seq.feed = tokens,
                 Next::Done(c) => {
