@@ -235,7 +235,9 @@ impl Engine {
             })
             .unwrap_or(0);
         self.last_slot = slot;
-        self.share_prefix(slot, &full);
+        if error.is_none() && full.len() < self.context_length {
+            self.share_prefix(slot, &full);
+        }
         let mut seq = Seq {
             tag,
             slot,

@@ -88,7 +88,8 @@ pub struct GenerateStats {
     pub reused_tokens: usize,
     /// Tokens run through the model in prefill (prompt and forced prefixes).
     pub prefill_tokens: usize,
-    /// Time spent in prefill.
+    /// Time spent in prefill (a short prompt run within a batched step counts that step's
+    /// time).
     pub prefill_time: Duration,
     /// Tokens sampled.
     pub sampled_tokens: usize,

@@ -456,12 +456,19 @@ simd_fn! {
                 break;
             };
             let mut sum = 0i32;
-            for (o, &v) in out.iter_mut().zip(block) {
-                let r = round_small(v * id);
-                sum += r;
-                *o = r as i8;
+            if amax < 0x7f80_0000 && id.is_finite() {
+                for (o, &v) in out.iter_mut().zip(block) {
+                    let r = round_small(v * id);
+                    sum += r;
+                    *o = r as i8;
+                }
+                *scale = d;
+            } else {
+                // NaN or infinity in the block, or a maximum so small that its inverse
+                // overflows: the scalar path, which skips NaN and saturates.
+                *scale = quantize_block(block, out);
+                sum = out.iter().map(|&v| v as i32).sum();
             }
-            *scale = d;
             if let Some(c) = corr.get_mut(b) {
                 *c = -128 * sum;
             }

@@ -197,13 +197,21 @@ fn rounding_by_addition_is_round_ties_even() {
 
 #[test]
 fn activation_rows_quantize_as_blocks_do() {
-    // Widths with a partial last block, and blocks of zeros, huge and tiny values.
-    for (seed, k) in [(1, 32), (2, 96), (3, 100), (4, 7)] {
+    // Widths with a partial last block, and blocks of zeros, huge and tiny values, NaN,
+    // infinities and a maximum whose inverse overflows.
+    for (seed, k) in [(1, 32), (2, 96), (3, 100), (4, 7), (5, 192)] {
         let mut x = values(seed, k);
         x[0] = 0.0;
         if k > 40 {
             x[33] = 1e30;
             x[34] = -1e-30;
+        }
+        if k > 160 {
+            x[64] = f32::NAN;
+            x[96] = f32::INFINITY;
+            x[97] = f32::NEG_INFINITY;
+            x[128..160].fill(1e-40);
+            x[129] = -3e-38;
         }
         let blocks = blocks_for(k);
         let mut q = vec![0i8; blocks * BLOCK];
@@ -214,7 +222,7 @@ fn activation_rows_quantize_as_blocks_do() {
         for (b, chunk) in x.chunks(BLOCK).enumerate() {
             let mut want = [0i8; BLOCK];
             let d = quantize_block(chunk, &mut want);
-            assert_eq!(s[b], d, "k {k} block {b}");
+            assert_eq!(s[b].to_bits(), d.to_bits(), "k {k} block {b}");
             assert_eq!(&q[b * BLOCK..(b + 1) * BLOCK], &want[..], "k {k} block {b}");
             let sum: i32 = want.iter().map(|&v| v as i32).sum();
             assert_eq!(corr[b], -128 * sum);
