@@ -35,7 +35,8 @@ pub struct LocalLmOptions {
     /// Requests generated at once (at least 1). Concurrent calls (`Evaluate` with several
     /// threads, `Parallel`) share each forward pass, which costs little more than one: about
     /// 2-3x the tokens per second at 4. Each needs a KV cache of `context_length` positions
-    /// (about 94 MB for the default model at 4096), made when first used.
+    /// (up to about 94 MB for the default model at 4096, committed as positions are written),
+    /// made when first used.
     pub batch_size: usize,
     /// `max_tokens` when a request sets none.
     pub default_max_tokens: u32,

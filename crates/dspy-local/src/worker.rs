@@ -7,7 +7,7 @@
 //! request that finds it full fails at once with [`LocalError::QueueFull`] (a retryable
 //! rate-limit error to DSPy) instead of blocking the caller's async runtime. Callers await a oneshot reply, so any number of tasks can wait without
 //! holding a runtime thread. A request whose caller has gone away is skipped. A panic inside
-//! inference is caught, reported as an error, and the KV cache is reset.
+//! inference is caught, reported as an error, and the KV caches are reset.
 
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};

@@ -93,10 +93,14 @@ fn reusable(cache: &KvCache, tokens: &[u32]) -> Result<usize, LocalError> {
     Ok(common_prefix(cache.tokens(), tokens).min(tokens.len() - 1))
 }
 
-/// Brings `cache` to hold exactly `tokens` and returns the logits after the last one, reusing
-/// the longest prefix it holds.
-fn prefill(model: &Llama, cache: &mut KvCache, tokens: &[u32]) -> Result<Vec<f32>, LocalError> {
-    let reuse = reusable(cache, tokens)?;
+/// Runs `tokens` after the first `reuse` the cache holds (from [`reusable`]) and returns the
+/// logits after the last one.
+fn prefill(
+    model: &Llama,
+    cache: &mut KvCache,
+    tokens: &[u32],
+    reuse: usize,
+) -> Result<Vec<f32>, LocalError> {
     cache.truncate(reuse);
     // Bounded chunks keep activation memory small on long prompts.
     const CHUNK: usize = 512;
@@ -222,7 +226,8 @@ impl Engine {
             .as_deref()
             .map(|p| self.vocab.tokenizer.encode_plain_text(p))
             .unwrap_or_default();
-        let mut full = prompt.clone();
+        let prompt_len = prompt.len();
+        let mut full = prompt;
         full.extend_from_slice(&forced);
         let slot = free
             .iter()
@@ -241,9 +246,9 @@ impl Engine {
         let mut seq = Seq {
             tag,
             slot,
-            prompt_len: prompt.len(),
+            prompt_len,
             stats: GenerateStats {
-                prompt_tokens: prompt.len(),
+                prompt_tokens: prompt_len,
                 batch_peak: 1,
                 ..GenerateStats::default()
             },
@@ -317,7 +322,7 @@ impl Engine {
                 return;
             }
             let started = Instant::now();
-            let logits = match prefill(&self.model, cache, &seq.full) {
+            let logits = match prefill(&self.model, cache, &seq.full, reuse) {
                 Ok(logits) => logits,
                 Err(e) => {
                     seq.error = Some(e);

@@ -205,7 +205,8 @@ impl Engine {
     }
 
     /// Generate for up to `n` sequences at once (at least 1; 1 after loading). Each needs its
-    /// own KV cache of [`Engine::context_length`] positions, made when first needed.
+    /// own KV cache of [`Engine::context_length`] positions, made when first needed (its
+    /// memory committed as positions are written).
     pub fn set_batch_size(&mut self, n: usize) {
         self.batch_size = n.max(1);
         self.caches.truncate(self.batch_size);
@@ -256,7 +257,8 @@ impl Engine {
         messages: &[Message],
         params: &GenerateParams,
     ) -> Result<Generation, LocalError> {
-        self.generate_one(Prompt::Messages(messages.to_vec()), params)
+        let prompt = self.prompt_tokens(messages)?;
+        self.generate_one(Prompt::Tokens(prompt), params)
     }
 
     /// Generates completions for an already tokenized prompt.
